@@ -1,0 +1,74 @@
+# Every command a contributor runs. `make dev` and `make test` set up what they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.13, as on Lambda: pyenv's if there is one, else python3.13 on PATH.
+PY313 := $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+VENV := .venv
+SAMVENV := .venv-sam
+PY := $(VENV)/bin/python
+SAM := PATH="$(dir $(PY313)):$$PATH" $(SAMVENV)/bin/sam
+SETUP := $(VENV)/.installed node_modules/.installed src/openapi.json java
+
+.PHONY: help setup dev test test-fast lint format typecheck build validate invoke deploy bench clean java
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(SETUP) $(SAMVENV)/.installed  ## Install everything the project needs (idempotent)
+
+$(VENV)/.installed: requirements/dev.txt
+	@test -n "$(PY313)" || { echo "Python 3.13 is needed: install it with pyenv or your package manager."; exit 1; }
+	$(PY313) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@touch $@
+
+$(SAMVENV)/.installed: requirements/sam.txt
+	@test -n "$(PY313)" || { echo "Python 3.13 is needed: install it with pyenv or your package manager."; exit 1; }
+	$(PY313) -m venv $(SAMVENV)
+	$(SAMVENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/sam.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+java:
+	@command -v java >/dev/null || { echo "Installing a Java runtime for DynamoDB Local"; \
+		apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
+
+src/openapi.json: openapi.yaml $(VENV)/.installed
+	$(PY) -m local.spec
+
+dev: $(SETUP)  ## Serve the API on http://127.0.0.1:3000 with DynamoDB Local
+	$(PY) -m local.server
+
+test: $(SETUP) $(SAMVENV)/.installed  ## Run the whole suite (starts DynamoDB Local itself)
+	$(PY) -m pytest
+
+test-fast: $(SETUP)  ## The suite without SAM CLI and DynamoDB Local
+	$(PY) -m pytest -m "not integration and not sam"
+
+lint: $(VENV)/.installed  ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed  ## Format and fix what ruff can
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+validate: $(SAMVENV)/.installed  ## sam validate --lint
+	$(SAM) validate --lint
+
+build: $(SAMVENV)/.installed src/openapi.json  ## sam build
+	$(SAM) build
+
+invoke: $(SETUP)  ## Run one event through the handler: make invoke EVENT=events/getHealth.json
+	$(PY) -m local.invoke $(EVENT)
+
+deploy: build  ## sam deploy --guided
+	$(SAM) deploy --guided
+
+clean:  ## Remove what setup and build made (keeps DynamoDB Local data in .local/)
+	rm -rf $(VENV) $(SAMVENV) node_modules .aws-sam
