@@ -1,0 +1,395 @@
+"""The Lambda entry point for any OpenAPI 3.0 document: route, check, call, answer.
+
+`Api(spec, operations)` does all the expensive work at init: every operationId is resolved to a
+function whose signature fits the operation's parameters, and every schema is compiled. A request
+then costs a route lookup, the parameter and body checks, the call and one JSON encoding.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from dispatch import jsonio
+from dispatch.events import BadEvent, parse_event, render
+from dispatch.params import compile_parameters, snake_case
+from dispatch.problems import (
+    BadRequest,
+    HttpProblem,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Violation,
+    invalid,
+)
+from dispatch.routing import Router, parse_template
+from dispatch.schema import SchemaCheck
+from dispatch.spec import Document, SpecError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from dispatch.events import Request
+    from dispatch.params import Parameter
+    from dispatch.routing import Route
+
+    Headers = Mapping[str, str | list[str]]
+
+log = logging.getLogger("dispatch")
+
+PROBLEM_JSON = "application/problem+json"
+_VAR_KEYWORDS = 0x08  # CO_VARKEYWORDS: the function takes **kwargs
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+class Cors:
+    """Which browser origins may call the API. `*` allows any origin (without credentials)."""
+
+    def __init__(
+        self,
+        allow_origins: frozenset[str],
+        allow_headers: tuple[str, ...] = ("content-type", "if-match", "authorization", "idempotency-key"),
+        expose_headers: tuple[str, ...] = ("etag", "location", "retry-after"),
+        max_age: int = 600,
+    ) -> None:
+        self.allow_origins = allow_origins
+        self.allow_headers = allow_headers
+        self.expose_headers = expose_headers
+        self.max_age = max_age
+
+    def allows(self, origin: str) -> bool:
+        return "*" in self.allow_origins or origin in self.allow_origins
+
+    def headers(self, origin: str) -> dict[str, str]:
+        return {
+            "Access-Control-Allow-Origin": "*" if "*" in self.allow_origins else origin,
+            "Access-Control-Expose-Headers": ", ".join(self.expose_headers),
+            "Vary": "Origin",
+        }
+
+
+class RequestBody:
+    __slots__ = ("media", "required")
+
+    def __init__(self, required: bool, media: dict[str, SchemaCheck]) -> None:
+        self.required = required
+        self.media = media  # by media type without parameters, lower-case
+
+
+class Operation:
+    __slots__ = ("body", "function", "operation_id", "parameters", "response_media", "success_status")
+
+    def __init__(
+        self,
+        *,
+        operation_id: str,
+        function: Callable[..., Any],
+        parameters: list[Parameter],
+        body: RequestBody | None,
+        success_status: int,
+        response_media: dict[int, str],
+    ) -> None:
+        self.operation_id = operation_id
+        self.function = function
+        self.parameters = parameters
+        self.body = body
+        self.success_status = success_status
+        self.response_media = response_media
+
+    def arguments(self, request: Request, path_values: Mapping[str, str], max_body: int) -> dict[str, Any]:
+        arguments: dict[str, Any] = {}
+        violations: list[Violation] = []
+        for param in self.parameters:
+            value, found = param.read(_raw_value(param, request, path_values))
+            violations += found
+            if value is not None:
+                arguments[param.argument] = value
+        if self.body is not None:
+            body, found = self._read_body(request, max_body)
+            violations += found
+            if body is not None:
+                arguments["body"] = body
+        if violations:
+            raise invalid(*violations)
+        return arguments
+
+    def _read_body(self, request: Request, max_body: int) -> tuple[Any, list[Violation]]:
+        assert self.body is not None
+        raw = request.body
+        if not raw:
+            if self.body.required:
+                return None, [Violation("body", "body", "is required")]
+            return None, []
+        if len(raw) > max_body:
+            raise PayloadTooLarge(f"The request body is larger than {max_body} bytes.")
+        content_type = request.headers.get("content-type", "")
+        media_type = content_type.partition(";")[0].strip().lower()
+        check = self.body.media.get(media_type)
+        if check is None:
+            accepted = ", ".join(self.body.media)
+            raise UnsupportedMediaType(f"The request body must be sent as one of: {accepted}.")
+        try:
+            value = jsonio.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None, [Violation("body", "body", "is not UTF-8 text")]
+        except jsonio.JsonError as error:
+            return None, [Violation("body", "body", f"is not valid JSON: {error}")]
+        return check(value)
+
+    def respond(self, result: Any) -> tuple[int, dict[str, str | list[str]], str | None]:
+        body, status, headers = result, self.success_status, {}
+        if isinstance(result, tuple):
+            body, status, headers = (*result, {})[:3] if len(result) == 2 else result
+        headers = dict(headers or {})
+        if body is None:
+            return status, headers, None
+        headers.setdefault("Content-Type", self.response_media.get(status, "application/json"))
+        return status, headers, jsonio.dumps(body)
+
+
+class Api:
+    """A Lambda handler for one OpenAPI document and the functions that implement it."""
+
+    def __init__(
+        self,
+        spec: Mapping[str, Any],
+        operations: object,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        cors: Cors | None = None,
+    ) -> None:
+        self._max_body = max_body_bytes
+        self._cors = cors
+        self._router = Router()
+        self._cold = True
+        document = Document(spec)
+        seen: dict[str, str] = {}
+        for template, method, operation, shared, where in document.operations():
+            compiled = _compile_operation(document, operations, operation, shared, template, where)
+            if compiled.operation_id in seen:
+                raise SpecError(
+                    where,
+                    f"operationId {compiled.operation_id!r} is also used at {seen[compiled.operation_id]}",
+                )
+            seen[compiled.operation_id] = where
+            self._router.add(template, method, compiled, where)
+
+    def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
+        started = time.perf_counter()
+        cold, self._cold = self._cold, False
+        version, request_id, operation_id, origin = "2.0", "", None, ""
+        try:
+            request = parse_event(event, self._max_body)
+            version, origin = request.version, request.headers.get("origin", "")
+            request_id = request.request_id or getattr(context, "aws_request_id", "") or str(uuid.uuid4())
+            route, path_values = self._route(request)
+            if request.method == "OPTIONS" and "OPTIONS" not in route.methods:
+                status, headers, body = self._options(request, route)
+            else:
+                operation = self._operation(request, route)
+                operation_id = operation.operation_id
+                arguments = operation.arguments(request, path_values, self._max_body)
+                status, headers, body = operation.respond(operation.function(**arguments))
+                if request.method == "HEAD":
+                    body = None
+        except HttpProblem as problem:
+            status, headers, body = self._problem(problem, request_id, operation_id)
+        except BadEvent as error:
+            request_id = request_id or getattr(context, "aws_request_id", "") or str(uuid.uuid4())
+            problem = BadRequest(f"The event is not an API Gateway request: {error}.")
+            status, headers, body = self._problem(problem, request_id, operation_id)
+        except Exception:
+            log.exception("unhandled error", extra={"requestId": request_id, "operationId": operation_id})
+            problem = InternalError("The server could not answer this request.")
+            status, headers, body = self._problem(problem, request_id, operation_id)
+        if origin and self._cors is not None and self._cors.allows(origin):
+            headers = {**self._cors.headers(origin), **headers}
+        log.info(
+            "request",
+            extra={
+                "requestId": request_id,
+                "operationId": operation_id,
+                "status": status,
+                "durationMs": round((time.perf_counter() - started) * 1000, 3),
+                "coldStart": cold,
+            },
+        )
+        return render(version, status, headers, body)
+
+    def _route(self, request: Request) -> tuple[Route, Mapping[str, str]]:
+        if request.route_key is not None:
+            # API Gateway matched a route of the spec already; its path parameters are decoded.
+            template = request.route_key.partition(" ")[2]
+            route = self._router.by_template(template)
+            values = request.path_parameters or {}
+            if route is not None and all(name in values for name in route.names):
+                return route, values
+        found = self._router.match(request.path)
+        if found is None:
+            raise NotFound("No operation is defined for this path.")
+        return found
+
+    @staticmethod
+    def _allowed(route: Route) -> list[str]:
+        methods = set(route.methods)
+        if "GET" in methods:
+            methods.add("HEAD")
+        return sorted(methods)
+
+    def _operation(self, request: Request, route: Route) -> Operation:
+        operation = route.methods.get(request.method)
+        if operation is None and request.method == "HEAD":
+            operation = route.methods.get("GET")
+        if operation is None:
+            allowed = ", ".join(self._allowed(route))
+            raise MethodNotAllowed(f"This path supports {allowed}.", headers={"Allow": allowed})
+        return operation
+
+    def _options(self, request: Request, route: Route) -> tuple[int, Headers, None]:
+        allowed = self._allowed(route)
+        headers: dict[str, str | list[str]] = {"Allow": ", ".join([*allowed, "OPTIONS"])}
+        origin = request.headers.get("origin")
+        wanted = request.headers.get("access-control-request-method", "").upper()
+        cors = self._cors
+        if cors is not None and origin and cors.allows(origin) and wanted in allowed:
+            headers["Access-Control-Allow-Methods"] = ", ".join(allowed)
+            headers["Access-Control-Allow-Headers"] = ", ".join(cors.allow_headers)
+            headers["Access-Control-Max-Age"] = str(cors.max_age)
+        return 204, headers, None
+
+    @staticmethod
+    def _problem(problem: HttpProblem, request_id: str, operation_id: str | None) -> tuple[int, Headers, str]:
+        if problem.status >= 500:
+            log.warning("%s: %s", problem.code, problem.detail, extra={"requestId": request_id})
+        headers: dict[str, str | list[str]] = {**problem.headers, "Content-Type": PROBLEM_JSON}
+        return problem.status, headers, jsonio.dumps(problem.body(request_id))
+
+
+def _raw_value(param: Parameter, request: Request, path_values: Mapping[str, str]) -> list[str] | None:
+    location = param.location
+    if location == "query":
+        return request.query.get(param.name)
+    if location == "path":
+        value = path_values.get(param.name)
+    elif location == "header":
+        value = request.headers.get(param.name.lower())
+    else:
+        value = request.cookies.get(param.name)
+    return None if value is None else [value]
+
+
+def _compile_operation(
+    document: Document,
+    operations: object,
+    operation: Mapping[str, Any],
+    shared: list[Any],
+    template: str,
+    where: str,
+) -> Operation:
+    operation_id = operation.get("operationId")
+    if not isinstance(operation_id, str) or not operation_id:
+        raise SpecError(where, "every operation needs an operationId")
+    function = _resolve(operations, operation_id, where)
+    parameters = compile_parameters(document, shared, operation.get("parameters", []), where)
+    declared = {p.name for p in parameters if p.location == "path"}
+    in_template = set(parse_template(template, where).names)
+    if declared != in_template:
+        raise SpecError(where, f"path parameters {sorted(declared)} do not match the template {template}")
+    body = _compile_body(document, operation.get("requestBody"), f"{where}/requestBody")
+    _check_signature(function, parameters, body, operation_id, where)
+    responses = document.resolve(operation.get("responses"), f"{where}/responses")
+    if not isinstance(responses, Mapping) or not responses:
+        raise SpecError(f"{where}/responses", "an operation needs at least one response")
+    success = sorted(int(code) for code in responses if str(code).isdigit() and str(code).startswith("2"))
+    media: dict[int, str] = {}
+    for code, response in responses.items():
+        content = document.resolve(response, f"{where}/responses/{code}").get("content") or {}
+        if str(code).isdigit() and content:
+            media[int(code)] = next(iter(content))
+    return Operation(
+        operation_id=operation_id,
+        function=function,
+        parameters=parameters,
+        body=body,
+        success_status=success[0] if len(success) == 1 else 200,
+        response_media=media,
+    )
+
+
+def _resolve(operations: object, operation_id: str, where: str) -> Callable[..., Any]:
+    for name in (snake_case(operation_id), operation_id):
+        function = (
+            operations.get(name) if isinstance(operations, Mapping) else getattr(operations, name, None)
+        )
+        if callable(function):
+            return function
+    owner = getattr(operations, "__name__", type(operations).__name__)
+    raise SpecError(
+        f"{where}/operationId",
+        f"no function {snake_case(operation_id)!r} in {owner} implements operation {operation_id!r}",
+    )
+
+
+def _compile_body(document: Document, request_body: Any, where: str) -> RequestBody | None:
+    if request_body is None:
+        return None
+    request_body = document.resolve(request_body, where)
+    content = request_body.get("content")
+    if not isinstance(content, Mapping) or not content:
+        raise SpecError(where, "a request body needs content")
+    media: dict[str, SchemaCheck] = {}
+    for media_type, item in content.items():
+        lowered = media_type.lower()
+        if lowered != "application/json" and not lowered.endswith("+json"):
+            raise SpecError(f"{where}/content/{media_type}", "only JSON request bodies are supported")
+        schema = document.json_schema(
+            item.get("schema", {}), f"{where}/content/{media_type}/schema", request=True
+        )
+        media[lowered] = SchemaCheck(schema, "body", "body")
+    return RequestBody(required=request_body.get("required") is True, media=media)
+
+
+def _check_signature(
+    function: Callable[..., Any],
+    parameters: list[Parameter],
+    body: RequestBody | None,
+    operation_id: str,
+    where: str,
+) -> None:
+    """The function accepts every argument the operation can pass, and needs none it may not."""
+    # The code object says what inspect.signature would, without importing inspect at cold start.
+    code = getattr(function, "__code__", None)
+    if code is None or code.co_posonlyargcount:
+        raise SpecError(
+            where, f"{function!r} for {operation_id!r} must be a function taking keyword arguments"
+        )
+    positional = code.co_varnames[: code.co_argcount]
+    keyword_only = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+    accepted = (*positional, *keyword_only)
+    takes_any = bool(code.co_flags & _VAR_KEYWORDS)
+    given = {p.argument for p in parameters} | ({"body"} if body is not None else set())
+    missing = sorted(name for name in given if name not in accepted and not takes_any)
+    if missing:
+        raise SpecError(
+            where, f"{function.__qualname__} for {operation_id!r} takes no argument {', '.join(missing)}"
+        )
+    always = {p.argument for p in parameters if p.required or p.default is not None}
+    if body is not None and body.required:
+        always.add("body")
+    defaults = function.__defaults__ or ()
+    kw_defaults = function.__kwdefaults__ or {}
+    needed = [
+        *positional[: len(positional) - len(defaults)],
+        *(n for n in keyword_only if n not in kw_defaults),
+    ]
+    for name in needed:
+        if name not in always:
+            raise SpecError(
+                where, f"{function.__qualname__} needs {name!r}, which {operation_id!r} may not provide"
+            )

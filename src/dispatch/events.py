@@ -1,0 +1,228 @@
+"""API Gateway proxy events in, Lambda proxy responses out.
+
+Both payload formats are recognised by their structure, not by a `version` field that emulators
+leave out: payload 2.0 (HTTP APIs) has `requestContext.http`, payload 1.0 (REST APIs, and HTTP APIs
+set to 1.0) has `httpMethod`. Whatever the format, the request becomes one `Request`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class BadEvent(Exception):
+    """The event is not an API Gateway proxy request this function can read."""
+
+
+class Request:
+    """One HTTP request, whatever the event format it came in."""
+
+    __slots__ = (
+        "body", "cookies", "headers", "method", "path", "path_parameters", "query", "request_id", "route_key",
+        "version",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        *,
+        version: str,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        cookies: dict[str, str],
+        request_id: str,
+        route_key: str | None,
+        path_parameters: dict[str, str] | None,
+    ) -> None:
+        self.version = version  # "2.0" or "1.0": the format to answer in
+        self.method = method
+        self.path = path  # without the stage prefix
+        self.query = query
+        self.headers = headers  # names lower-cased
+        self.cookies = cookies
+        self.request_id = request_id
+        self.route_key = route_key  # "GET /users/{userId}" when API Gateway matched a route of the spec
+        self.path_parameters = path_parameters
+        self.body: bytes | None = None
+
+
+def parse_event(event: Any, max_body_bytes: int) -> Request:
+    if not isinstance(event, Mapping):
+        raise BadEvent("the event is not a JSON object")
+    context = _mapping(event.get("requestContext"), "requestContext")
+    http = context.get("http")
+    if isinstance(http, Mapping) and "method" in http:
+        request = _from_v2(event, context, http)
+    elif "httpMethod" in event:
+        request = _from_v1(event, context)
+    else:
+        raise BadEvent("the event has neither requestContext.http nor httpMethod")
+    request.body = _body(event, max_body_bytes)
+    return request
+
+
+def _from_v2(event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping[str, Any]) -> Request:
+    headers = {name.lower(): value for name, value in _strings(event.get("headers"), "headers").items()}
+    raw_query = event.get("rawQueryString")
+    if isinstance(raw_query, str):
+        query = _parse_query(raw_query)
+    else:
+        # API Gateway always sends rawQueryString; without it, folded values are all there is.
+        query = {
+            k: [v] for k, v in _strings(event.get("queryStringParameters"), "queryStringParameters").items()
+        }
+    cookie_list = event.get("cookies") or []
+    if not isinstance(cookie_list, list) or not all(isinstance(c, str) for c in cookie_list):
+        raise BadEvent("cookies is not a list of strings")
+    raw_path = event.get("rawPath", http.get("path"))
+    route_key = event.get("routeKey")
+    return Request(
+        version="2.0",
+        method=_string(http.get("method"), "requestContext.http.method").upper(),
+        path=_strip_stage(_string(raw_path, "rawPath"), context.get("stage")),
+        query=query,
+        headers=headers,
+        cookies=_parse_cookies("; ".join(cookie_list)),
+        request_id=_request_id(context),
+        route_key=route_key if isinstance(route_key, str) and route_key != "$default" else None,
+        path_parameters=_strings(event.get("pathParameters"), "pathParameters") or None,
+    )
+
+
+def _from_v1(event: Mapping[str, Any], context: Mapping[str, Any]) -> Request:
+    headers = {name.lower(): value for name, value in _strings(event.get("headers"), "headers").items()}
+    for name, values in _lists(event.get("multiValueHeaders"), "multiValueHeaders").items():
+        if values:
+            headers[name.lower()] = ", ".join(values)
+    query = _lists(event.get("multiValueQueryStringParameters"), "multiValueQueryStringParameters")
+    if not query:
+        single = _strings(event.get("queryStringParameters"), "queryStringParameters")
+        query = {k: [v] for k, v in single.items()}
+    resource = event.get("resource")
+    method = _string(event.get("httpMethod"), "httpMethod").upper()
+    return Request(
+        version="1.0",
+        method=method,
+        path=_string(event.get("path"), "path"),
+        query=query,
+        headers=headers,
+        cookies=_parse_cookies(headers.get("cookie", "")),
+        request_id=_request_id(context),
+        route_key=f"{method} {resource}"
+        if isinstance(resource, str) and "{proxy+}" not in resource
+        else None,
+        path_parameters=_strings(event.get("pathParameters"), "pathParameters") or None,
+    )
+
+
+def _body(event: Mapping[str, Any], max_body_bytes: int) -> bytes | None:
+    body = event.get("body")
+    if body is None:
+        return None
+    if not isinstance(body, str):
+        raise BadEvent("body is not a string")
+    if event.get("isBase64Encoded") is True:
+        if len(body) > (max_body_bytes + 2) // 3 * 4 + 4:
+            return body.encode()  # too large either way; the size check reports it
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadEvent("the body is marked base64 but is not valid base64") from None
+    return body.encode("utf-8", "surrogatepass")
+
+
+def _strip_stage(path: str, stage: Any) -> str:
+    # On a named stage API Gateway puts the stage in front of the path; $default has none.
+    if isinstance(stage, str) and stage and stage != "$default":
+        prefix = f"/{stage}"
+        if path == prefix or path.startswith(prefix + "/"):
+            path = path[len(prefix) :] or "/"
+    return path or "/"
+
+
+def _request_id(context: Mapping[str, Any]) -> str:
+    value = context.get("requestId")
+    return value if isinstance(value, str) else ""
+
+
+def _parse_query(raw: str) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(raw, keep_blank_values=True):
+        query.setdefault(name, []).append(value)
+    return query
+
+
+def _parse_cookies(header: str) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name:
+            cookies.setdefault(name, value)
+    return cookies
+
+
+def _mapping(value: Any, name: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise BadEvent(f"{name} is not an object")
+    return value
+
+
+def _string(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise BadEvent(f"{name} is not a string")
+    return value
+
+
+def _strings(value: Any, name: str) -> dict[str, str]:
+    mapping = _mapping(value, name)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+        raise BadEvent(f"{name} is not an object of strings")
+    return dict(mapping)
+
+
+def _lists(value: Any, name: str) -> dict[str, list[str]]:
+    mapping = _mapping(value, name)
+    for key, values in mapping.items():
+        if (
+            not isinstance(key, str)
+            or not isinstance(values, list)
+            or not all(isinstance(v, str) for v in values)
+        ):
+            raise BadEvent(f"{name} is not an object of string lists")
+    return {k: list(v) for k, v in mapping.items()}
+
+
+def render(
+    version: str, status: int, headers: Mapping[str, str | list[str]], body: str | None
+) -> dict[str, Any]:
+    """A Lambda proxy response in the event's format; Set-Cookie values are never folded together."""
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    cookies: list[str] = []
+    for name, value in headers.items():
+        values = value if isinstance(value, list) else [value]
+        if name.lower() == "set-cookie":
+            cookies.extend(values)
+        elif isinstance(value, list):
+            single[name] = ", ".join(values)
+        else:
+            single[name] = value
+    response: dict[str, Any] = {"statusCode": status, "headers": single, "isBase64Encoded": False}
+    response["body"] = body or ""
+    if version == "2.0":
+        if cookies:
+            response["cookies"] = cookies
+    elif cookies:
+        multi["Set-Cookie"] = cookies
+        response["multiValueHeaders"] = multi
+    return response

@@ -1,0 +1,77 @@
+"""Path templates to operations.
+
+Concrete paths are a dictionary lookup; templated paths are tried after them, in the order the
+document lists them, as OpenAPI asks (a concrete `/users/me` wins over `/users/{userId}`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from dispatch.spec import SpecError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
+_PARAM = re.compile(r"\{([^{}/]+)\}")
+
+
+class Route:
+    __slots__ = ("methods", "names", "pattern", "template")
+
+    def __init__(self, template: str, names: tuple[str, ...], pattern: re.Pattern[str] | None) -> None:
+        self.template = template
+        self.names = names
+        self.pattern = pattern
+        self.methods: dict[str, Any] = {}
+
+
+def parse_template(template: str, where: str) -> Route:
+    if not template.startswith("/"):
+        raise SpecError(where, "a path must start with /")
+    names = tuple(_PARAM.findall(template))
+    if not names:
+        return Route(template, (), None)
+    pieces = _PARAM.split(template)
+    # split() alternates literal text and parameter names; each parameter is one whole segment.
+    regex = "".join(re.escape(p) if i % 2 == 0 else "([^/]+)" for i, p in enumerate(pieces))
+    return Route(template, names, re.compile(regex + r"\Z"))
+
+
+class Router:
+    def __init__(self) -> None:
+        self._static: dict[str, Route] = {}
+        self._templated: list[Route] = []
+        self._by_template: dict[str, Route] = {}
+
+    def add(self, template: str, method: str, target: Any, where: str) -> None:
+        route = self._by_template.get(template)
+        if route is None:
+            route = self._by_template[template] = parse_template(template, where)
+            if route.pattern is None:
+                self._static[template] = route
+            else:
+                self._templated.append(route)
+        route.methods[method.upper()] = target
+
+    def by_template(self, template: str) -> Route | None:
+        return self._by_template.get(template)
+
+    def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/") or "/"  # /users/ is /users
+        route = self._static.get(path)
+        if route is not None:
+            return route, {}
+        for route in self._templated:
+            assert route.pattern is not None
+            found = route.pattern.match(path)
+            if found:
+                return route, {n: unquote(v) for n, v in zip(route.names, found.groups(), strict=True)}
+        return None
+
+    def __iter__(self) -> Iterator[Route]:
+        return iter(self._by_template.values())
