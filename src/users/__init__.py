@@ -1,0 +1,1 @@
+"""The Users API: operation functions (plain Python) over DynamoDB storage."""

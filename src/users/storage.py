@@ -1,0 +1,263 @@
+"""Users in DynamoDB: the only module that sees boto3.
+
+One table, keyed by `pk`. A user is `USER#<id>`; each email has a marker item `EMAIL#<email in
+lower case>` naming its user, written in the same transaction as the user, so two users can never
+share an email even when requests race. Every user carries a `version`, the basis of its ETag;
+every write is conditional on it, so no write is lost to a concurrent one and no update or delete
+can create an item.
+
+boto3 is imported on the first storage call, not at import: requests that never touch DynamoDB
+(health checks, invalid requests) do not pay for it at cold start.
+"""
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from users.errors import EmailTaken, InvalidCursor, StaleVersion, StorageUnavailable
+
+USER = "USER#"
+EMAIL = "EMAIL#"
+_SCAN_PAGE = 100
+_MAX_SCANS_PER_PAGE = 8
+# DynamoDB's answers that mean "not now" rather than "never": throttling and passing faults.
+_RETRYABLE = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+
+
+def email_key(email: str) -> str:
+    return EMAIL + email.strip().lower()
+
+
+class UserStore:
+    def __init__(self, table_name: str | None = None, client: Any = None) -> None:
+        self._table_name = table_name
+        self._client = client
+
+    @property
+    def table(self) -> str:
+        if self._table_name is None:
+            self._table_name = os.environ["TABLE_NAME"]
+        return self._table_name
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3  # noqa: PLC0415 - deferred on purpose, see the module docstring
+            from botocore.config import Config  # noqa: PLC0415
+
+            config = Config(
+                connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}
+            )
+            self._client = boto3.client("dynamodb", config=config)
+        return self._client
+
+    def get(self, user_id: str) -> dict[str, Any] | None:
+        with _translated():
+            found = self.client.get_item(TableName=self.table, Key=_key(USER + user_id), ConsistentRead=True)
+        item = found.get("Item")
+        return _from_item(item) if item else None
+
+    def get_by_email(self, email: str) -> dict[str, Any] | None:
+        with _translated():
+            found = self.client.get_item(
+                TableName=self.table, Key=_key(email_key(email)), ConsistentRead=True
+            )
+        marker = found.get("Item")
+        return self.get(marker["userId"]["S"]) if marker else None
+
+    def create(self, user: dict[str, Any]) -> None:
+        items = [
+            _put(self.table, _to_item(USER + user["id"], "user", user), "attribute_not_exists(pk)"),
+            _put(self.table, _marker(user), "attribute_not_exists(pk)"),
+        ]
+        reasons = self._transact(items)
+        if reasons is not None:
+            raise EmailTaken() if reasons[1] == "ConditionalCheckFailed" else StorageUnavailable()
+
+    def replace(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """Write `new` over `old`, if the stored user is still at `old`'s version."""
+        put_user = _put(
+            self.table,
+            _to_item(USER + new["id"], "user", new),
+            "version = :expected",
+            {":expected": {"N": str(old["version"])}},
+        )
+        if email_key(old["email"]) == email_key(new["email"]):
+            reasons = self._transact([put_user])
+        else:
+            reasons = self._transact(
+                [
+                    put_user,
+                    _release(self.table, old),
+                    _put(self.table, _marker(new), "attribute_not_exists(pk)"),
+                ]
+            )
+        if reasons is not None:
+            if reasons[0] == "ConditionalCheckFailed":
+                raise StaleVersion()
+            raise EmailTaken() if reasons[2] == "ConditionalCheckFailed" else StorageUnavailable()
+
+    def delete(self, user: dict[str, Any]) -> None:
+        """Delete the user and free its email, if the stored user is still at `user`'s version."""
+        delete_user = {
+            "Delete": {
+                "TableName": self.table,
+                "Key": _key(USER + user["id"]),
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": {"N": str(user["version"])}},
+            }
+        }
+        reasons = self._transact([delete_user, _release(self.table, user)])
+        if reasons is not None:
+            raise StaleVersion() if reasons[0] == "ConditionalCheckFailed" else StorageUnavailable()
+
+    def scan(
+        self, limit: int, cursor: str | None, tags: list[str]
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of users having every tag, and the cursor of the next page (None at the end).
+
+        A scan visits items in key-hash order, so a walk that follows the cursors sees every user
+        that exists throughout exactly once, whatever is written meanwhile.
+        """
+        conditions = ["kind = :user"] + [f"contains(tags, :tag{i})" for i in range(len(tags))]
+        values: dict[str, Any] = {":user": {"S": "user"}}
+        values.update({f":tag{i}": {"S": tag} for i, tag in enumerate(tags)})
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": " AND ".join(conditions),
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+            "Limit": _SCAN_PAGE,
+        }
+        start = _decode_cursor(cursor) if cursor is not None else None
+        users: list[dict[str, Any]] = []
+        for _ in range(_MAX_SCANS_PER_PAGE):
+            if start is not None:
+                request["ExclusiveStartKey"] = start
+            with _translated():
+                page = self.client.scan(**request)
+            start = page.get("LastEvaluatedKey")
+            items = page.get("Items", [])
+            for index, item in enumerate(items):
+                users.append(_from_item(item))
+                if len(users) == limit:
+                    last_of_scan = index == len(items) - 1
+                    if last_of_scan and start is None:
+                        return users, None
+                    return users, _encode_cursor(start if last_of_scan else _key(item["pk"]["S"]))
+            if start is None:
+                return users, None
+        return users, _encode_cursor(start)
+
+    def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
+        """None when the transaction committed, else the cancellation reason of each item."""
+        from botocore.exceptions import ClientError  # noqa: PLC0415 - boto3 is loaded by now
+
+        try:
+            with _translated(passing={"TransactionCanceledException"}):
+                self.client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons") or []
+            codes = [reason.get("Code", "None") for reason in reasons]
+            return codes + ["None"] * (len(items) - len(codes))
+        return None
+
+
+@contextmanager
+def _translated(passing: frozenset[str] | set[str] = frozenset()) -> Iterator[None]:
+    """DynamoDB's passing faults become 503s; anything else stays an error (and a 500)."""
+    from botocore.exceptions import (  # noqa: PLC0415 - boto3 is loaded by now
+        ClientError,
+        ConnectionError,
+        HTTPClientError,
+    )
+
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in passing:
+            raise
+        if code in _RETRYABLE:
+            raise StorageUnavailable() from error
+        raise
+    except (ConnectionError, HTTPClientError) as error:
+        raise StorageUnavailable() from error
+
+
+def _key(pk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}}
+
+
+def _put(
+    table: str, item: dict[str, Any], condition: str, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table, "Item": item, "ConditionExpression": condition}
+    if values:
+        put["ExpressionAttributeValues"] = values
+    return {"Put": put}
+
+
+def _marker(user: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": {"S": email_key(user["email"])}, "kind": {"S": "email"}, "userId": {"S": user["id"]}}
+
+
+def _release(table: str, user: dict[str, Any]) -> dict[str, Any]:
+    """Delete the user's email marker; tolerate one already gone, never one owned by another user."""
+    return {
+        "Delete": {
+            "TableName": table,
+            "Key": _key(email_key(user["email"])),
+            "ConditionExpression": "attribute_not_exists(pk) OR userId = :id",
+            "ExpressionAttributeValues": {":id": {"S": user["id"]}},
+        }
+    }
+
+
+def _to_item(pk: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415 - boto3 is loaded by now
+
+    serialise = TypeSerializer().serialize
+    item = {name: serialise(value) for name, value in record.items() if value is not None}
+    item["pk"] = {"S": pk}
+    item["kind"] = {"S": kind}
+    return item
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415 - boto3 is loaded by now
+
+    deserialise = TypeDeserializer().deserialize
+    return {name: deserialise(value) for name, value in item.items() if name not in ("pk", "kind")}
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    text = json.dumps({"pk": key["pk"]["S"]}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any]:
+    """A key to resume a scan from; anything this API could not have issued is refused."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        data = json.loads(text)
+    except (binascii.Error, ValueError):
+        raise InvalidCursor() from None
+    pk = data.get("pk") if isinstance(data, dict) else None
+    if not isinstance(pk, str) or len(data) != 1 or not (pk.startswith((USER, EMAIL))) or len(pk) > 512:
+        raise InvalidCursor()
+    return _key(pk)
