@@ -1,0 +1,114 @@
+"""Run event files through the Lambda handler, as `sam local invoke -e` does without Docker.
+
+    python -m local.invoke events/getHealth.json [events/listUsers.json ...]
+
+Each event goes to src/app.py's handler with a stand-in Lambda context, and the handler's response
+is printed as JSON on stdout. The handler reads its table and AWS settings from the environment
+(TABLE_NAME, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, credentials): point them at the table the
+events should reach, for example DynamoDB Local started by `make dev`:
+
+    AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 python -m local.invoke events/listUsers.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from local.lambda_context import LambdaContext
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class EventFileError(ValueError):
+    """An event file is missing or does not hold a JSON object."""
+
+
+def load_event(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EventFileError(f"{path}: no such event file") from None
+    except OSError as error:
+        raise EventFileError(f"{path}: cannot read it ({error.strerror})") from error
+    try:
+        event = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise EventFileError(
+            f"{path}: not JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+        ) from None
+    if not isinstance(event, dict):
+        raise EventFileError(f"{path}: an event is a JSON object, this file holds a {type(event).__name__}")
+    return event
+
+
+def load_handler() -> Handler:
+    """src/app.py's handler, imported as Lambda imports it (with src/ as the code root)."""
+    src = str(ROOT / "src")
+    if src not in sys.path:
+        sys.path.insert(0, src)
+    import app  # noqa: PLC0415 - importable only once src/ is on sys.path
+
+    return app.handler
+
+
+def _set_local_defaults() -> None:
+    # What Lambda's environment and template.yaml would provide, when the caller did not.
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    os.environ["AWS_REGION"] = region
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    os.environ.setdefault("TABLE_NAME", "users")
+
+
+def invoke(paths: list[Path], handler: Handler | None = None, out: Any = None) -> int:
+    """Invoke the handler with each event file in turn; return the process exit status."""
+    out = out or sys.stdout
+    # Check every file before the first invocation, so a typo does not leave half the events run.
+    try:
+        events = [(path, load_event(path)) for path in paths]
+    except EventFileError as error:
+        print(f"local.invoke: {error}", file=sys.stderr)
+        return 2
+    if handler is None:
+        _set_local_defaults()
+        handler = load_handler()
+    status = 0
+    for path, event in events:
+        context = LambdaContext()
+        print(f"# {path} (request {context.aws_request_id})", file=sys.stderr)
+        try:
+            response = handler(event, context)
+        except Exception as error:  # noqa: BLE001 - reported like Lambda does, as the result
+            # What Lambda reports for a function that raised, as `sam local invoke` prints it.
+            response = {
+                "errorMessage": str(error),
+                "errorType": type(error).__name__,
+                "requestId": context.aws_request_id,
+                "stackTrace": traceback.format_tb(error.__traceback__),
+            }
+            status = 1
+        print(json.dumps(response, indent=2, ensure_ascii=False), file=out)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m local.invoke", description="Run event files through the Lambda handler."
+    )
+    parser.add_argument(
+        "events", nargs="+", type=Path, metavar="EVENT.json", help="event files, e.g. events/*.json"
+    )
+    args = parser.parse_args(argv)
+    return invoke(args.events)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
