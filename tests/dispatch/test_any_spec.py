@@ -1,0 +1,159 @@
+"""The dispatcher serves a spec that has nothing to do with users, with no change of its own."""
+
+import json
+import logging
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from dispatch import Api
+from tests.client import http_event, rest_event
+from tests.dispatch.fixtures import notes
+
+SPEC = yaml.safe_load((Path(__file__).parent / "fixtures" / "notes.yaml").read_text())
+TRACE = {"x-trace": "abc"}
+
+
+@pytest.fixture(scope="module")
+def handler() -> Api:
+    return Api(SPEC, notes)
+
+
+def body(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"]) if response["body"] else None
+
+
+def test_parameters_arrive_typed_under_snake_case_names(handler: Api) -> None:
+    query = "pinned=true&minScore=0.5&ids=1,2,3"
+    event = http_event("GET", "/notes", query=query, headers=TRACE, cookies=["session=s1", "theme=dark"])
+    response = handler(event)
+    assert response["statusCode"] == 200
+    assert body(response) == {
+        "trace": "abc",
+        "pinned": True,
+        "minScore": 0.5,
+        "session": "s1",
+        "ids": [1, 2, 3],
+    }
+
+
+def test_every_parameter_violation_is_listed_with_its_location(handler: Api) -> None:
+    event = http_event("GET", "/notes", query="pinned=yes&minScore=0&ids=1,x", cookies=[])
+    response = handler(event)
+    assert response["statusCode"] == 400
+    errors = {(e["in"], e["name"]) for e in body(response)["errors"]}
+    assert errors == {("query", "pinned"), ("query", "minScore"), ("query", "ids"), ("header", "X-Trace")}
+
+
+def test_int32_format_bounds_integers(handler: Api) -> None:
+    response = handler(http_event("GET", "/notes", query="ids=2147483648", headers=TRACE))
+    assert response["statusCode"] == 400
+
+
+def test_concrete_path_wins_over_template(handler: Api) -> None:
+    assert body(handler(http_event("GET", "/notes/mine"))) == {"route": "mine"}
+
+
+def test_path_parameter_is_converted_and_checked(handler: Api) -> None:
+    assert body(handler(http_event("GET", "/notes/42"))) == {"id": 42, "isInt": True}
+    response = handler(http_event("GET", "/notes/0"))
+    assert response["statusCode"] == 400
+    assert body(response)["errors"][0] == {
+        "in": "path",
+        "name": "noteId",
+        "message": "must be bigger than or equal to 1",
+    }
+
+
+def test_returning_none_with_204_sends_no_body(handler: Api) -> None:
+    response = handler(http_event("GET", "/notes/7"))
+    assert response["statusCode"] == 204
+    assert response["body"] == ""
+    assert "Content-Type" not in response["headers"]
+
+
+def test_vendor_json_media_type_and_nested_violations(handler: Api) -> None:
+    sent = {"text": 5, "score": 11.5, "id": "n1", "meta": {"tags": ["ok", "long"]}}
+    event = http_event(
+        "POST", "/notes", body=json.dumps(sent), headers={"content-type": "application/vnd.notes+json"}
+    )
+    response = handler(event)
+    assert response["statusCode"] == 400
+    assert {e["name"] for e in body(response)["errors"]} == {"text", "score", "id", "meta.tags[1]"}
+
+
+def test_read_only_member_is_refused_in_a_request(handler: Api) -> None:
+    event = http_event(
+        "POST",
+        "/notes",
+        body='{"text": "t", "id": "n1"}',
+        headers={"content-type": "application/vnd.notes+json"},
+    )
+    response = handler(event)
+    assert body(response)["errors"] == [{"in": "body", "name": "id", "message": "may not be sent"}]
+
+
+def test_fractions_reach_the_function_as_decimals_not_floats(handler: Api) -> None:
+    received: dict[str, Any] = {}
+
+    def create_note(body: dict[str, Any] | None = None) -> dict[str, Any]:
+        received.update(body or {})
+        return {}
+
+    api = Api(SPEC, {**vars(notes), "create_note": create_note})
+    event = http_event(
+        "POST",
+        "/notes",
+        body='{"text": "t", "score": 0.1}',
+        headers={"content-type": "application/vnd.notes+json"},
+    )
+    assert api(event)["statusCode"] == 201
+    assert received["score"] == Decimal("0.1")
+    assert isinstance(received["score"], Decimal)
+
+
+def test_two_cookies_are_never_folded_into_one_header(handler: Api) -> None:
+    event = http_event(
+        "POST", "/notes", body='{"text": "t"}', headers={"content-type": "application/vnd.notes+json"}
+    )
+    v2 = handler(event)
+    assert v2["cookies"] == ["a=1; Path=/", "b=2; Path=/"]
+    assert "Set-Cookie" not in v2["headers"]
+    v1 = handler(
+        rest_event(
+            "POST", "/notes", body='{"text": "t"}', headers={"Content-Type": "application/vnd.notes+json"}
+        )
+    )
+    assert v1["multiValueHeaders"]["Set-Cookie"] == ["a=1; Path=/", "b=2; Path=/"]
+
+
+def test_unexpected_exception_is_a_generic_500_with_the_traceback_logged(
+    handler: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="dispatch"):
+        response = handler(http_event("DELETE", "/notes/3"))
+    assert response["statusCode"] == 500
+    assert body(response)["code"] == "INTERNAL_ERROR"
+    assert "hunter2" not in response["body"]
+    assert "RuntimeError" not in response["body"]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors
+    assert errors[0].exc_info is not None
+    assert "hunter2" in str(errors[0].exc_info[1])
+
+
+def test_one_structured_log_line_per_request(handler: Api, caplog: pytest.LogCaptureFixture) -> None:
+    event = http_event("GET", "/notes/5")
+    with caplog.at_level(logging.INFO, logger="dispatch"):
+        handler(event)
+    lines = [r for r in caplog.records if r.getMessage() == "request"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line.requestId == event["requestContext"]["requestId"]  # type: ignore[attr-defined]
+    assert line.operationId == "getNote"  # type: ignore[attr-defined]
+    assert line.status == 200  # type: ignore[attr-defined]
+    assert isinstance(line.durationMs, float)  # type: ignore[attr-defined]
+    assert isinstance(line.coldStart, bool)  # type: ignore[attr-defined]
