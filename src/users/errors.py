@@ -1,6 +1,14 @@
 """What can go wrong with users, as the HTTP problems it becomes."""
 
-from dispatch import BadRequest, Conflict, NotFound, PreconditionFailed, ServiceUnavailable, Violation
+from dispatch import (
+    BadRequest,
+    Conflict,
+    HttpProblem,
+    NotFound,
+    PreconditionFailed,
+    ServiceUnavailable,
+    Violation,
+)
 
 
 class UserNotFound(NotFound):
@@ -31,3 +39,15 @@ class InvalidCursor(BadRequest):
 class StorageUnavailable(ServiceUnavailable):
     def __init__(self, retry_after: int = 1) -> None:
         super().__init__("Storage is busy or unreachable; try again shortly.", retry_after=retry_after)
+
+
+class IdempotencyKeyReused(HttpProblem):
+    status = 422
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+    def __init__(self) -> None:
+        super().__init__("This Idempotency-Key was already used with a different request body.")
+
+
+class KeyAlreadyUsed(Exception):
+    """Storage found an idempotency record for the key: the caller should replay it."""

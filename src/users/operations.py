@@ -5,18 +5,22 @@ what the spec cannot say: ids and timestamps, email uniqueness, versions and mer
 return a body, or (body, status, headers), and raise the errors in users.errors.
 """
 
+import hashlib
+import json
+import random
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from users.errors import StaleVersion, StorageUnavailable, UserNotFound
+from users.errors import IdempotencyKeyReused, KeyAlreadyUsed, StaleVersion, StorageUnavailable, UserNotFound
 from users.storage import UserStore
 
 store = UserStore()
 
 # Updates without If-Match retry on a concurrent change; past this many tries the caller gets a 503.
-_MAX_UPDATE_ATTEMPTS = 8
-_OPTIONAL_MEMBERS = ("bio", "tags")
+_MAX_UPDATE_ATTEMPTS = 10
+IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 
 
 def get_health() -> dict[str, str]:
@@ -35,7 +39,30 @@ def list_users(
     return {"items": [_public(u) for u in users], "nextCursor": next_cursor}
 
 
-def create_user(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+def create_user(
+    body: dict[str, Any], idempotency_key: str | None = None
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    if idempotency_key is None:
+        return _create(body, None)
+    fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    earlier = store.remembered(idempotency_key)
+    if earlier is None:
+        remember = {"key": idempotency_key, "fingerprint": fingerprint, "expiresAt": _expiry()}
+        try:
+            return _create(body, remember)
+        except KeyAlreadyUsed:
+            earlier = store.remembered(idempotency_key)  # a concurrent retry won: answer as it did
+            if earlier is None:
+                raise StorageUnavailable() from None
+    if earlier["fingerprint"] != fingerprint:
+        raise IdempotencyKeyReused()
+    response = earlier["response"]
+    return response["body"], response["status"], response["headers"]
+
+
+def _create(
+    body: dict[str, Any], remember: dict[str, Any] | None
+) -> tuple[dict[str, Any], int, dict[str, str]]:
     now = _now()
     user = {
         "id": str(uuid.uuid4()),
@@ -48,8 +75,11 @@ def create_user(body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, st
         "updatedAt": now,
         "version": 1,
     }
-    store.create(user)
-    return _public(user), 201, {"Location": f"/users/{user['id']}", "ETag": _etag(user)}
+    headers = {"Location": f"/users/{user['id']}", "ETag": _etag(user)}
+    if remember is not None:
+        remember["response"] = {"body": _public(user), "status": 201, "headers": headers}
+    store.create(user, remember)
+    return _public(user), 201, headers
 
 
 def get_user(user_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -60,32 +90,47 @@ def get_user(user_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
 def update_user(
     user_id: str, body: dict[str, Any], if_match: str | None = None
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
-    for _ in range(_MAX_UPDATE_ATTEMPTS):
+    expected = _expected_versions(if_match)
+    if "email" not in body:
+        # One conditional UpdateItem: atomic in DynamoDB, so concurrent patches all apply.
+        updated = store.update(user_id, body, expected, _now())
+        return _public(updated), 200, {"ETag": _etag(updated)}
+    # A new email moves the user's marker in a transaction based on the user as read; a concurrent
+    # write makes it stale, and without If-Match the patch is applied again to the newer user.
+    for attempt in range(_MAX_UPDATE_ATTEMPTS):
         current = _existing(user_id)
-        _check_precondition(current, if_match)
+        _check_precondition(current, expected)
         updated = _merge(current, body)
         try:
             store.replace(current, updated)
         except StaleVersion:
-            if if_match is not None:
+            if expected is not None:
                 raise
-            continue  # someone else wrote first: apply this patch to their result
+            _pause(attempt)
+            continue
         return _public(updated), 200, {"ETag": _etag(updated)}
     raise StorageUnavailable()
 
 
 def delete_user(user_id: str, if_match: str | None = None) -> tuple[None, int]:
-    for _ in range(_MAX_UPDATE_ATTEMPTS):
+    expected = _expected_versions(if_match)
+    for attempt in range(_MAX_UPDATE_ATTEMPTS):
         current = _existing(user_id)
-        _check_precondition(current, if_match)
+        _check_precondition(current, expected)
         try:
             store.delete(current)
         except StaleVersion:
-            if if_match is not None:
+            if expected is not None:
                 raise
+            _pause(attempt)
             continue
         return None, 204
     raise StorageUnavailable()
+
+
+def _pause(attempt: int) -> None:
+    """Back off before trying again, with jitter so racing requests spread out."""
+    time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 5)))  # noqa: S311 - jitter, not secrecy
 
 
 def _existing(user_id: str) -> dict[str, Any]:
@@ -108,11 +153,25 @@ def _merge(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return updated
 
 
-def _check_precondition(user: dict[str, Any], if_match: str | None) -> None:
+def _expected_versions(if_match: str | None) -> frozenset[int] | None:
+    """The versions If-Match allows; None when any version will do (no header, or `*`).
+
+    Weak tags (W/"1") never match: If-Match compares strongly (RFC 9110).
+    """
     if if_match is None:
-        return
-    tags = {tag.strip() for tag in if_match.split(",")}
-    if "*" not in tags and _etag(user) not in tags:
+        return None
+    versions: set[int] = set()
+    for tag in if_match.split(","):
+        tag = tag.strip()
+        if tag == "*":
+            return None
+        if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+            versions.add(int(tag[1:-1]))
+    return frozenset(versions)
+
+
+def _check_precondition(user: dict[str, Any], expected: frozenset[int] | None) -> None:
+    if expected is not None and int(user["version"]) not in expected:
         raise StaleVersion()
 
 
@@ -126,6 +185,10 @@ def _public(user: dict[str, Any]) -> dict[str, Any]:
     if view.get("bio") is None:
         view.pop("bio", None)
     return view
+
+
+def _expiry() -> int:
+    return int(time.time()) + IDEMPOTENCY_TTL_SECONDS
 
 
 def _now() -> str:

@@ -14,14 +14,25 @@ import base64
 import binascii
 import json
 import os
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from users.errors import EmailTaken, InvalidCursor, StaleVersion, StorageUnavailable
+from users.errors import (
+    EmailTaken,
+    InvalidCursor,
+    KeyAlreadyUsed,
+    StaleVersion,
+    StorageUnavailable,
+    UserNotFound,
+)
 
 USER = "USER#"
 EMAIL = "EMAIL#"
+IDEMPOTENCY = "IDEMPOTENCY#"
+_TRANSACTION_TRIES = 4
 _SCAN_PAGE = 100
 _MAX_SCANS_PER_PAGE = 8
 # DynamoDB's answers that mean "not now" rather than "never": throttling and passing faults.
@@ -79,14 +90,93 @@ class UserStore:
         marker = found.get("Item")
         return self.get(marker["userId"]["S"]) if marker else None
 
-    def create(self, user: dict[str, Any]) -> None:
+    def create(self, user: dict[str, Any], remember: dict[str, Any] | None = None) -> None:
+        """Store a new user and its email marker; with `remember`, its idempotency record too.
+
+        `remember` holds `key`, `fingerprint`, `response` and `expiresAt` (epoch seconds). The three
+        items commit together, so a record exists only for a user that was really created.
+        """
         items = [
             _put(self.table, _to_item(USER + user["id"], "user", user), "attribute_not_exists(pk)"),
             _put(self.table, _marker(user), "attribute_not_exists(pk)"),
         ]
+        if remember is not None:
+            record = {
+                "pk": {"S": IDEMPOTENCY + remember["key"]},
+                "kind": {"S": "idempotency"},
+                "fingerprint": {"S": remember["fingerprint"]},
+                "response": {"S": json.dumps(remember["response"], separators=(",", ":"))},
+                "expiresAt": {"N": str(remember["expiresAt"])},
+            }
+            # An expired record may linger until DynamoDB's TTL sweep removes it; it no longer counts.
+            now = {":now": {"N": str(int(time.time()))}}
+            items.append(_put(self.table, record, "attribute_not_exists(pk) OR expiresAt < :now", now))
         reasons = self._transact(items)
-        if reasons is not None:
-            raise EmailTaken() if reasons[1] == "ConditionalCheckFailed" else StorageUnavailable()
+        if reasons is None:
+            return
+        if remember is not None and reasons[2] == "ConditionalCheckFailed":
+            raise KeyAlreadyUsed()
+        raise EmailTaken() if reasons[1] == "ConditionalCheckFailed" else StorageUnavailable()
+
+    def remembered(self, key: str) -> dict[str, Any] | None:
+        """The unexpired idempotency record for `key`: its `fingerprint` and `response`."""
+        with _translated():
+            found = self.client.get_item(
+                TableName=self.table, Key=_key(IDEMPOTENCY + key), ConsistentRead=True
+            )
+        item = found.get("Item")
+        if not item or int(item["expiresAt"]["N"]) < time.time():
+            return None
+        return {"fingerprint": item["fingerprint"]["S"], "response": json.loads(item["response"]["S"])}
+
+    def update(
+        self, user_id: str, patch: dict[str, Any], expected: frozenset[int] | None, now: str
+    ) -> dict[str, Any]:
+        """Apply a merge patch that keeps the email in one UpdateItem; return the new user.
+
+        A null removes the member (tags become empty). Only an existing user at one of the
+        `expected` versions (any version when None) is changed.
+        """
+        from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415 - boto3 is loaded by now
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        serialise = TypeSerializer().serialize
+        names = {"#version": "version", "#updatedAt": "updatedAt"}
+        values: dict[str, Any] = {":one": {"N": "1"}, ":now": {"S": now}}
+        sets = ["#version = #version + :one", "#updatedAt = :now"]
+        removes = []
+        for index, (name, value) in enumerate(patch.items()):
+            names[f"#m{index}"] = name
+            if value is None and name != "tags":
+                removes.append(f"#m{index}")
+            else:
+                values[f":m{index}"] = serialise([] if value is None else value)
+                sets.append(f"#m{index} = :m{index}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        condition = "attribute_exists(pk)"
+        if expected is not None:
+            allowed = [f":v{i}" for i in range(len(expected))]
+            values.update({f":v{i}": {"N": str(v)} for i, v in enumerate(sorted(expected))})
+            condition += (
+                f" AND #version IN ({', '.join(allowed)})" if allowed else " AND attribute_not_exists(pk)"
+            )
+        try:
+            with _translated(passing={"ConditionalCheckFailedException"}):
+                updated = self.client.update_item(
+                    TableName=self.table,
+                    Key=_key(USER + user_id),
+                    UpdateExpression=expression,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                )
+        except ClientError:
+            # The condition failed: the user is missing, or at another version.
+            if self.get(user_id) is None:
+                raise UserNotFound() from None
+            raise StaleVersion() from None
+        return _from_item(updated["Attributes"])
 
     def replace(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         """Write `new` over `old`, if the stored user is still at `old`'s version."""
@@ -164,17 +254,29 @@ class UserStore:
         return users, _encode_cursor(start)
 
     def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
-        """None when the transaction committed, else the cancellation reason of each item."""
+        """None when the transaction committed, else the cancellation reason of each item.
+
+        A transaction that collided with another one on the same items is tried again, after a
+        short random pause, so that racing requests resolve to one winner and clear answers
+        (409, 412) for the others rather than a 503.
+        """
         from botocore.exceptions import ClientError  # noqa: PLC0415 - boto3 is loaded by now
 
-        try:
-            with _translated(passing={"TransactionCanceledException"}):
-                self.client.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            reasons = error.response.get("CancellationReasons") or []
-            codes = [reason.get("Code", "None") for reason in reasons]
-            return codes + ["None"] * (len(items) - len(codes))
-        return None
+        codes: list[str] = []
+        for attempt in range(_TRANSACTION_TRIES):
+            try:
+                with _translated(passing={"TransactionCanceledException"}):
+                    self.client.transact_write_items(TransactItems=items)
+            except ClientError as error:
+                reasons = error.response.get("CancellationReasons") or []
+                codes = [reason.get("Code", "None") for reason in reasons]
+                codes += ["None"] * (len(items) - len(codes))
+                if "TransactionConflict" not in codes or "ConditionalCheckFailed" in codes:
+                    return codes
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not secrecy
+            else:
+                return None
+        raise StorageUnavailable()
 
 
 @contextmanager
