@@ -202,12 +202,12 @@ class Api:
             status, headers, body = self._problem(problem, request_id, operation_id)
         except BadEvent as error:
             request_id = request_id or getattr(context, "aws_request_id", "") or str(uuid.uuid4())
-            problem = BadRequest(f"The event is not an API Gateway request: {error}.")
-            status, headers, body = self._problem(problem, request_id, operation_id)
+            unreadable = BadRequest(f"The event is not an API Gateway request: {error}.")
+            status, headers, body = self._problem(unreadable, request_id, operation_id)
         except Exception:
             log.exception("unhandled error", extra={"requestId": request_id, "operationId": operation_id})
-            problem = InternalError("The server could not answer this request.")
-            status, headers, body = self._problem(problem, request_id, operation_id)
+            crashed = InternalError("The server could not answer this request.")
+            status, headers, body = self._problem(crashed, request_id, operation_id)
         if origin and self._cors is not None and self._cors.allows(origin):
             headers = {**self._cors.headers(origin), **headers}
         log.info(
@@ -243,7 +243,7 @@ class Api:
         return sorted(methods)
 
     def _operation(self, request: Request, route: Route) -> Operation:
-        operation = route.methods.get(request.method)
+        operation: Operation | None = route.methods.get(request.method)
         if operation is None and request.method == "HEAD":
             operation = route.methods.get("GET")
         if operation is None:
@@ -328,7 +328,8 @@ def _resolve(operations: object, operation_id: str, where: str) -> Callable[...,
             operations.get(name) if isinstance(operations, Mapping) else getattr(operations, name, None)
         )
         if callable(function):
-            return function
+            resolved: Callable[..., Any] = function
+            return resolved
     owner = getattr(operations, "__name__", type(operations).__name__)
     raise SpecError(
         f"{where}/operationId",

@@ -45,7 +45,7 @@ _COMPOSITIONS = ("allOf", "anyOf", "oneOf", "not")
 def compile_schema(schema: Any) -> Validate:
     if isinstance(schema, dict):
         schema = {"$schema": _DRAFT, **schema}
-    return fastjsonschema.compile(schema, formats=CUSTOM_FORMATS, use_default=True)  # type: ignore[no-any-return]
+    return fastjsonschema.compile(schema, formats=CUSTOM_FORMATS, use_default=True)
 
 
 def member_name(root: str, path: Sequence[str | int]) -> str:

@@ -71,7 +71,7 @@ class UserStore:
             from botocore.config import Config  # noqa: PLC0415
 
             config = Config(
-                connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}
+                connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3}
             )
             self._client = boto3.client("dynamodb", config=config)
         return self._client
@@ -246,12 +246,11 @@ class UserStore:
                 users.append(_from_item(item))
                 if len(users) == limit:
                     last_of_scan = index == len(items) - 1
-                    if last_of_scan and start is None:
-                        return users, None
-                    return users, _encode_cursor(start if last_of_scan else _key(item["pk"]["S"]))
+                    resume = start if last_of_scan else _key(item["pk"]["S"])
+                    return users, _encode_cursor(resume) if resume else None
             if start is None:
                 return users, None
-        return users, _encode_cursor(start)
+        return users, _encode_cursor(start) if start else None
 
     def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
         """None when the transaction committed, else the cancellation reason of each item.
