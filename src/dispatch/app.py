@@ -210,13 +210,18 @@ class Api:
             status, headers, body = self._problem(crashed, request_id, operation_id)
         if origin and self._cors is not None and self._cors.allows(origin):
             headers = {**self._cors.headers(origin), **headers}
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
         log.info(
-            "request",
+            "%s %s -> %d in %.1f ms",
+            operation_id or "-",
+            request_id,
+            status,
+            duration_ms,
             extra={
                 "requestId": request_id,
                 "operationId": operation_id,
                 "status": status,
-                "durationMs": round((time.perf_counter() - started) * 1000, 3),
+                "durationMs": duration_ms,
                 "coldStart": cold,
             },
         )
