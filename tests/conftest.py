@@ -29,15 +29,16 @@ def moto_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[UserStore]:
         yield UserStore("users-unit", client)
 
 
+@pytest.fixture
+def local_store(dynamodb_table: str, dynamodb_local_endpoint: str) -> UserStore:
+    """A UserStore on a fresh DynamoDB Local table created from template.yaml."""
+    return UserStore(dynamodb_table, dynamodb_client(dynamodb_local_endpoint))
+
+
 @pytest.fixture(params=["moto", pytest.param("dynamodb-local", marks=pytest.mark.integration)])
 def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> UserStore:
     """The operations' store: on moto for fast unit runs, and on DynamoDB Local for real semantics."""
-    if request.param == "moto":
-        chosen: UserStore = request.getfixturevalue("moto_store")
-    else:
-        table = request.getfixturevalue("dynamodb_table")
-        endpoint = request.getfixturevalue("dynamodb_local_endpoint")
-        chosen = UserStore(table, dynamodb_client(endpoint))
+    chosen: UserStore = request.getfixturevalue("moto_store" if request.param == "moto" else "local_store")
     monkeypatch.setattr(operations, "store", chosen)
     return chosen
 
