@@ -9,9 +9,12 @@ from moto import mock_aws
 import app
 from local.tables import create_table
 from tests.client import ApiClient
-from tests.dynamodb import dynamodb_client, dynamodb_local_endpoint, dynamodb_table  # noqa: F401
+from tests.dynamodb import dynamodb_client
 from users import operations
 from users.storage import UserStore
+
+# DynamoDB Local fixtures: dynamodb_local_endpoint (one per session) and dynamodb_table (one per test).
+pytest_plugins = ["tests.dynamodb"]
 
 REGION = "us-east-1"
 

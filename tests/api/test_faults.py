@@ -19,16 +19,22 @@ THROTTLES = ["ProvisionedThroughputExceededException", "ThrottlingException", "R
 SERVICE_ERRORS = ["InternalServerError", "ServiceUnavailable"]
 
 
-@pytest.fixture
-def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
-    """Storage on a client whose every answer the test scripts (no network, no retries)."""
-    client = boto3.client(
+def offline_client() -> Any:
+    """A DynamoDB client that makes one attempt per call and has nowhere real to send it."""
+    return boto3.client(
         "dynamodb",
         region_name="us-east-1",
         aws_access_key_id="x",
         aws_secret_access_key="x",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
     )
+
+
+@pytest.fixture
+def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
+    """Storage on a client whose every answer the test scripts."""
+    client = offline_client()
     monkeypatch.setattr(operations, "store", UserStore("users", client))
     with Stubber(client) as stubber:
         yield stubber
@@ -77,13 +83,7 @@ def test_an_unknown_storage_error_is_a_500_that_tells_nothing(
 
 
 def _failing_client(error: Exception) -> Any:
-    client = boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"mode": "standard", "max_attempts": 1}),
-    )
+    client = offline_client()
 
     def fail(**_: Any) -> None:
         raise error

@@ -15,7 +15,6 @@ import pytest
 
 import app
 from tests.client import ApiClient, Reply
-from tests.dynamodb import dynamodb_client
 from users import operations
 from users.storage import UserStore
 
@@ -25,16 +24,8 @@ WORKERS = 16
 
 
 @pytest.fixture
-def local_store(
-    dynamodb_table: str, dynamodb_local_endpoint: str, monkeypatch: pytest.MonkeyPatch
-) -> UserStore:
-    store = UserStore(dynamodb_table, dynamodb_client(dynamodb_local_endpoint))
-    monkeypatch.setattr(operations, "store", store)
-    return store
-
-
-@pytest.fixture
-def api(local_store: UserStore) -> ApiClient:
+def api(local_store: UserStore, monkeypatch: pytest.MonkeyPatch) -> ApiClient:
+    monkeypatch.setattr(operations, "store", local_store)
     return ApiClient(app.handler)
 
 
