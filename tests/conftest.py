@@ -9,11 +9,10 @@ from moto import mock_aws
 import app
 from local.tables import create_table
 from tests.client import ApiClient
-from tests.dynamodb import dynamodb_client
 from users import operations
 from users.storage import UserStore
 
-# DynamoDB Local fixtures: dynamodb_local_endpoint (one per session) and dynamodb_table (one per test).
+# DynamoDB Local fixtures: dynamodb_local_endpoint (per session), dynamodb_table and local_store (per test).
 pytest_plugins = ["tests.dynamodb"]
 
 REGION = "us-east-1"
@@ -30,12 +29,6 @@ def moto_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[UserStore]:
         client = boto3.client("dynamodb", region_name=REGION)
         create_table(client, "users-unit")
         yield UserStore("users-unit", client)
-
-
-@pytest.fixture
-def local_store(dynamodb_table: str, dynamodb_local_endpoint: str) -> UserStore:
-    """A UserStore on a fresh DynamoDB Local table created from template.yaml."""
-    return UserStore(dynamodb_table, dynamodb_client(dynamodb_local_endpoint))
 
 
 @pytest.fixture(params=["moto", pytest.param("dynamodb-local", marks=pytest.mark.integration)])

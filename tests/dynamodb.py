@@ -17,6 +17,7 @@ import pytest
 
 from local.dynamodb_local import DynamoDBLocal
 from local.tables import TEMPLATE, create_table
+from users.storage import UserStore
 
 REGION = "us-east-1"
 
@@ -63,3 +64,9 @@ def dynamodb_table(dynamodb_local_endpoint: str, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return name
+
+
+@pytest.fixture
+def local_store(dynamodb_table: str, dynamodb_local_endpoint: str) -> UserStore:
+    """A UserStore on a fresh DynamoDB Local table created from template.yaml."""
+    return UserStore(dynamodb_table, dynamodb_client(dynamodb_local_endpoint))
