@@ -338,6 +338,8 @@ def _serve(port: int, application: Callable[..., Iterable[bytes]]) -> None:
         application,
         use_reloader=True,
         reloader_type="watchdog",
+        # Lambda serves concurrent requests from separate instances; threads stand in for them.
+        threaded=True,
         # openapi.yaml's directory (the root) is not watched, see _reloader_excludes.
         extra_files=[str(path) for path in WATCHED_FILES],
         exclude_patterns=_reloader_excludes(),
@@ -348,6 +350,9 @@ def _serve(port: int, application: Callable[..., Iterable[bytes]]) -> None:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
+    # The server prints its own line per request (method, path, status, time); the handler's own
+    # per-request line is for Lambda's JSON logs. Its warnings and errors still show.
+    logging.getLogger("dispatch").setLevel(logging.WARNING)
     port = int(os.environ.get("PORT", DEFAULT_PORT))
 
     if is_running_from_reloader():
