@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SAM := PATH="$(dir $(PY313)):$$PATH" $(SAMVENV)/bin/sam
 SETUP := $(VENV)/.installed node_modules/.installed src/openapi.json java
 
-.PHONY: help setup dev test test-fast lint format typecheck build validate invoke deploy bench clean java
+.PHONY: help setup dev test test-fast lint format build validate invoke load deploy clean java
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ validate: $(SAMVENV)/.installed  ## sam validate --lint
 
 build: $(SAMVENV)/.installed src/openapi.json  ## sam build
 	$(SAM) build
+
+load: $(SETUP)  ## A bounded load run (60 s, 8 clients) on loopback, with its own DynamoDB Local
+	$(PY) -m local.load --seconds 60 --clients 8
 
 invoke: $(SETUP)  ## Run one event through the handler: make invoke EVENT=events/getHealth.json
 	$(PY) -m local.invoke $(EVENT)
