@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from dispatch import jsonio
 from dispatch.events import BadEvent, parse_event, render
@@ -183,10 +184,10 @@ class Api:
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
         started = time.perf_counter()
         cold, self._cold = self._cold, False
-        version, request_id, operation_id, origin = "2.0", "", None, ""
+        version, request_id, operation_id, origin, method = "2.0", "", None, "", ""
         try:
             request = parse_event(event, self._max_body)
-            version, origin = request.version, request.headers.get("origin", "")
+            version, origin, method = request.version, request.headers.get("origin", ""), request.method
             request_id = request.request_id or getattr(context, "aws_request_id", "") or str(uuid.uuid4())
             route, path_values = self._route(request)
             if request.method == "OPTIONS" and "OPTIONS" not in route.methods:
@@ -196,8 +197,6 @@ class Api:
                 operation_id = operation.operation_id
                 arguments = operation.arguments(request, path_values, self._max_body)
                 status, headers, body = operation.respond(operation.function(**arguments))
-                if request.method == "HEAD":
-                    body = None
         except HttpProblem as problem:
             status, headers, body = self._problem(problem, request_id, operation_id)
         except BadEvent as error:
@@ -208,6 +207,8 @@ class Api:
             log.exception("unhandled error", extra={"requestId": request_id, "operationId": operation_id})
             crashed = InternalError("The server could not answer this request.")
             status, headers, body = self._problem(crashed, request_id, operation_id)
+        if method == "HEAD":
+            body = None  # the headers a GET would have, errors included, and no body
         if origin and self._cors is not None and self._cors.allows(origin):
             headers = {**self._cors.headers(origin), **headers}
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
@@ -233,9 +234,11 @@ class Api:
             template = request.route_key.partition(" ")[2]
             route = self._router.by_template(template)
             values = request.path_parameters or {}
+            if request.path_encoded:
+                values = {name: unquote(value) for name, value in values.items()}
             if route is not None and all(name in values for name in route.names):
                 return route, values
-        found = self._router.match(request.path)
+        found = self._router.match(request.path, decode=request.path_encoded)
         if found is None:
             raise NotFound("No operation is defined for this path.")
         return found

@@ -25,8 +25,8 @@ class Request:
     """One HTTP request, whatever the event format it came in."""
 
     __slots__ = (
-        "body", "cookies", "headers", "method", "path", "path_parameters", "query", "request_id", "route_key",
-        "version",
+        "body", "cookies", "headers", "method", "path", "path_encoded", "path_parameters", "query",
+        "request_id", "route_key", "version",
     )  # fmt: skip
 
     def __init__(
@@ -41,6 +41,7 @@ class Request:
         request_id: str,
         route_key: str | None,
         path_parameters: dict[str, str] | None,
+        path_encoded: bool,
     ) -> None:
         self.version = version  # "2.0" or "1.0": the format to answer in
         self.method = method
@@ -51,6 +52,8 @@ class Request:
         self.request_id = request_id
         self.route_key = route_key  # "GET /users/{userId}" when API Gateway matched a route of the spec
         self.path_parameters = path_parameters
+        # HTTP APIs hand over the path and its parameters decoded; REST APIs leave them encoded.
+        self.path_encoded = path_encoded
         self.body: bytes | None = None
 
 
@@ -94,6 +97,7 @@ def _from_v2(event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping
         request_id=_request_id(context),
         route_key=route_key if isinstance(route_key, str) and route_key != "$default" else None,
         path_parameters=_strings(event.get("pathParameters"), "pathParameters") or None,
+        path_encoded=False,
     )
 
 
@@ -101,7 +105,8 @@ def _from_v1(event: Mapping[str, Any], context: Mapping[str, Any]) -> Request:
     headers = {name.lower(): value for name, value in _strings(event.get("headers"), "headers").items()}
     for name, values in _lists(event.get("multiValueHeaders"), "multiValueHeaders").items():
         if values:
-            headers[name.lower()] = ", ".join(values)
+            name = name.lower()
+            headers[name] = ("; " if name == "cookie" else ", ").join(values)
     query = _lists(event.get("multiValueQueryStringParameters"), "multiValueQueryStringParameters")
     if not query:
         single = _strings(event.get("queryStringParameters"), "queryStringParameters")
@@ -120,6 +125,8 @@ def _from_v1(event: Mapping[str, Any], context: Mapping[str, Any]) -> Request:
         if isinstance(resource, str) and "{proxy+}" not in resource
         else None,
         path_parameters=_strings(event.get("pathParameters"), "pathParameters") or None,
+        # An HTTP API's payload 1.0 says "version": "1.0"; a REST API's event has no version.
+        path_encoded=event.get("version") != "1.0",
     )
 
 

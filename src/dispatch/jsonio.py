@@ -1,8 +1,10 @@
 """JSON in and out without binary floating point on the way.
 
 Numbers with a fraction or exponent are read as `Decimal`, so they reach storage exactly; constants
-Python's parser would otherwise accept (NaN, Infinity) and numbers no JSON peer could represent
-(1e400) are refused. On the way out, a `Decimal` that holds an integer is written as an integer.
+Python's parser would otherwise accept (NaN, Infinity), numbers no JSON peer could represent
+(1e400) and strings that are not Unicode (a lone surrogate escape such as "\\ud800") are refused.
+On the way out, a `Decimal` is written exactly as it is: integers as integers, fractions digit for
+digit.
 """
 
 from __future__ import annotations
@@ -36,21 +38,34 @@ _decoder = json.JSONDecoder(parse_float=_finite_decimal, parse_constant=_refuse_
 
 def loads(text: str) -> Any:
     try:
-        return _decoder.decode(text)
+        value = _decoder.decode(text)
     except JsonError:
         raise
     except (ValueError, RecursionError) as error:
         # json.JSONDecodeError carries line and column; int() refusing 5,000 digits is a ValueError.
         raise JsonError(str(error)) from None
+    if "\\u" in text and _has_lone_surrogate(value):
+        raise JsonError("a string holds a lone surrogate, which is not Unicode text")
+    return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    try:
+        dumps(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class _Fraction(Exception):
+    """A Decimal with a fraction: the stdlib encoder cannot write it exactly."""
 
 
 def _encode_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return int(value)
-        # Limitation: a Decimal with more than 15 significant digits loses precision here, because
-        # the stdlib encoder can only write a fraction through float.
-        return float(value)
+        raise _Fraction
     if isinstance(value, set | frozenset):
         return sorted(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
@@ -60,4 +75,17 @@ _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_
 
 
 def dumps(value: Any) -> str:
+    try:
+        return _encoder.encode(value)
+    except _Fraction:
+        return _exact(value)  # rare: only values holding a fractional Decimal take this path
+
+
+def _exact(value: Any) -> str:
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return str(value)  # always JSON number syntax, since NaN and Infinity never get in
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_encoder.encode(str(k))}:{_exact(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_exact(v) for v in value) + "]"
     return _encoder.encode(value)

@@ -60,7 +60,8 @@ class Router:
     def by_template(self, template: str) -> Route | None:
         return self._by_template.get(template)
 
-    def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
+    def match(self, path: str, *, decode: bool) -> tuple[Route, dict[str, str]] | None:
+        """The route for `path` and its parameter values, percent-decoded if `decode`."""
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/") or "/"  # /users/ is /users
         route = self._static.get(path)
@@ -70,7 +71,10 @@ class Router:
             assert route.pattern is not None
             found = route.pattern.match(path)
             if found:
-                return route, {n: unquote(v) for n, v in zip(route.names, found.groups(), strict=True)}
+                values = found.groups()
+                if decode:
+                    values = tuple(unquote(v) for v in values)
+                return route, dict(zip(route.names, values, strict=True))
         return None
 
     def __iter__(self) -> Iterator[Route]:
