@@ -4,11 +4,8 @@ SAM CLI lives in `.venv-sam` (it pins libraries of its own), so every call goes 
 subprocess. One `sam build` is shared by the whole module because each takes seconds.
 """
 
-import functools
-import glob
 import json
 import os
-import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -20,67 +17,26 @@ from urllib.parse import parse_qsl
 import pytest
 import yaml
 
+from tests.sam.sam_tools import (
+    ROOT,
+    SPEC,
+    TEMPLATE,
+    TEMPLATE_VIEW,
+    python313,
+    run_sam,
+    sam_python_json,
+    spec_operations,
+)
+
 pytestmark = pytest.mark.sam
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "template.yaml"
-SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
-SAM = ROOT / ".venv-sam" / "bin" / "sam"
 EVENTS = ROOT / "events"
-TEMPLATE_VIEW = Path(__file__).with_name("sam_template_view.py")
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # What the Lambda Python runtime provides beside the standard library; the artifact must not
 # ship its own copy, and may rely on nothing else.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 # The code, the spec and one pure-Python validator zip to tens of KB; a vendored SDK (botocore
 # alone is megabytes) or a heavy stray dependency would break this bound.
 MAX_ARTIFACT_ZIP_BYTES = 1_000_000
-
-
-@functools.cache
-def python313() -> str:
-    """A Python 3.13 as the Makefile picks it: pyenv's first, then one on PATH."""
-    pyenv_root = (
-        shutil.which("pyenv")
-        and subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False).stdout.strip()
-    )
-    candidates = sorted(glob.glob(f"{pyenv_root}/versions/3.13.*/bin/python3.13")) if pyenv_root else []
-    found = candidates[:1] or [p for p in [shutil.which("python3.13")] if p]
-    if not found:
-        pytest.fail("Python 3.13 is needed for `sam build` of a python3.13 function; none was found")
-    return found[0]
-
-
-def sam_env() -> dict[str, str]:
-    env = dict(os.environ, SAM_CLI_TELEMETRY="0")
-    env["PATH"] = f"{Path(python313()).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
-
-
-def run_sam(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    if not SAM.exists():
-        pytest.fail(f"{SAM} is missing: run `make .venv-sam/.installed`")
-    return subprocess.run(
-        [str(SAM), *args],
-        cwd=ROOT,
-        env=sam_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def spec_operations() -> dict[str, tuple[str, str]]:
-    """operationId -> (METHOD, path) for every operation in openapi.yaml."""
-    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
-    return {
-        operation["operationId"]: (method.upper(), path)
-        for path, item in spec["paths"].items()
-        for method, operation in item.items()
-        if method in HTTP_METHODS
-    }
 
 
 @dataclass(frozen=True)
@@ -138,7 +94,7 @@ def test_build_artifact_holds_handler_spec_and_validator_but_not_the_sdk(sam_bui
 def test_build_artifact_spec_is_the_contract(sam_build: Build) -> None:
     built = json.loads((sam_build.artifact / "openapi.json").read_text())
 
-    assert built == yaml.safe_load((ROOT / "openapi.yaml").read_text()), (
+    assert built == yaml.safe_load(SPEC.read_text()), (
         "src/openapi.json is stale: regenerate it with `make src/openapi.json`"
     )
 
@@ -246,19 +202,7 @@ def test_built_handler_answers_health_event_with_ok(
 
 @pytest.fixture(scope="module")
 def sam_template_view() -> dict[str, Any]:
-    if not SAM_PYTHON.exists():
-        pytest.fail(f"{SAM_PYTHON} is missing: run `make .venv-sam/.installed`")
-    result = subprocess.run(
-        [str(SAM_PYTHON), str(TEMPLATE_VIEW), str(TEMPLATE)],
-        cwd=ROOT,
-        env=sam_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    view: dict[str, Any] = json.loads(result.stdout)
+    view: dict[str, Any] = sam_python_json(TEMPLATE_VIEW, str(TEMPLATE))
     return view
 
 
