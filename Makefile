@@ -6,16 +6,19 @@ SHELL := /bin/bash
 PY313 := $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 VENV := .venv
 SAMVENV := .venv-sam
+SCANVENV := .venv-scan
+BENCHVENV := .venv-bench
 PY := $(VENV)/bin/python
 SAM := PATH="$(dir $(PY313)):$$PATH" $(SAMVENV)/bin/sam
 SETUP := $(VENV)/.installed node_modules/.installed src/openapi.json java
 
-.PHONY: help setup dev test test-fast lint format build validate invoke load deploy clean java
+.PHONY: help setup dev test test-fast lint format scan build validate invoke load bench serve-connexion \
+	deploy clean java chromium
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-setup: $(SETUP) $(SAMVENV)/.installed  ## Install everything the project needs (idempotent)
+setup: $(SETUP) $(SAMVENV)/.installed $(SCANVENV)/.installed  ## Install everything the project needs (idempotent)
 
 $(VENV)/.installed: requirements/dev.txt
 	@test -n "$(PY313)" || { echo "Python 3.13 is needed: install it with pyenv or your package manager."; exit 1; }
@@ -29,6 +32,18 @@ $(SAMVENV)/.installed: requirements/sam.txt
 	$(SAMVENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/sam.txt
 	@touch $@
 
+$(SCANVENV)/.installed: requirements/scan.txt
+	@test -n "$(PY313)" || { echo "Python 3.13 is needed: install it with pyenv or your package manager."; exit 1; }
+	$(PY313) -m venv $(SCANVENV)
+	$(SCANVENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/scan.txt
+	@touch $@
+
+$(BENCHVENV)/.installed: requirements/bench.txt
+	@test -n "$(PY313)" || { echo "Python 3.13 is needed: install it with pyenv or your package manager."; exit 1; }
+	$(PY313) -m venv $(BENCHVENV)
+	$(BENCHVENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/bench.txt
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -37,13 +52,17 @@ java:
 	@command -v java >/dev/null || { echo "Installing a Java runtime for DynamoDB Local"; \
 		apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
 
+chromium:
+	@command -v chromium >/dev/null || { echo "Installing Chromium for the API docs browser test"; \
+		apt-get update -qq && apt-get install -y -qq chromium; }
+
 src/openapi.json: openapi.yaml $(VENV)/.installed
 	$(PY) -m local.spec
 
 dev: $(SETUP)  ## Serve the API on http://127.0.0.1:3000 with DynamoDB Local
 	$(PY) -m local.server
 
-test: $(SETUP) $(SAMVENV)/.installed  ## Run the whole suite (starts DynamoDB Local itself)
+test: $(SETUP) $(SAMVENV)/.installed $(SCANVENV)/.installed chromium  ## Run the whole suite (starts DynamoDB Local itself)
 	$(PY) -m pytest
 
 test-fast: $(SETUP)  ## The suite without SAM CLI and DynamoDB Local
@@ -58,6 +77,9 @@ format: $(VENV)/.installed  ## Format and fix what ruff can
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+scan: $(SCANVENV)/.installed  ## Security scan of template.yaml (checkov, offline)
+	$(SCANVENV)/bin/checkov --file template.yaml --framework cloudformation --skip-download --compact
+
 validate: $(SAMVENV)/.installed  ## sam validate --lint
 	$(SAM) validate --lint
 
@@ -67,6 +89,12 @@ build: $(SAMVENV)/.installed src/openapi.json  ## sam build
 load: $(SETUP)  ## A bounded load run (60 s, 8 clients) on loopback, with its own DynamoDB Local
 	$(PY) -m local.load --seconds 60 --clients 8
 
+bench: $(SETUP) $(SAMVENV)/.installed $(BENCHVENV)/.installed  ## Benchmark against Powertools, Connexion, openapi-core
+	$(BENCHVENV)/bin/python -m bench $(ARGS)
+
+serve-connexion: $(SETUP)  ## The same API under Connexion (uvicorn) on http://127.0.0.1:3001
+	PYTHONPATH=src $(PY) -m hosts.connexion_app
+
 invoke: $(SETUP)  ## Run one event through the handler: make invoke EVENT=events/getHealth.json
 	$(PY) -m local.invoke $(EVENT)
 
@@ -74,4 +102,4 @@ deploy: build  ## sam deploy --guided
 	$(SAM) deploy --guided
 
 clean:  ## Remove what setup and build made (keeps DynamoDB Local data in .local/)
-	rm -rf $(VENV) $(SAMVENV) node_modules .aws-sam
+	rm -rf $(VENV) $(SAMVENV) $(SCANVENV) $(BENCHVENV) node_modules .aws-sam

@@ -38,6 +38,7 @@ from werkzeug.serving import WSGIRequestHandler, is_running_from_reloader, run_s
 from werkzeug.wrappers import Request, Response
 
 from local import spec
+from local.docs import ApiDocs
 from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, PortInUseError
 from local.lambda_context import ACCOUNT_ID, LambdaContext
 from local.tables import create_table
@@ -359,7 +360,7 @@ def main() -> int:
         # The serving child: the parent already started DynamoDB Local and put its endpoint in the
         # environment this process inherited.
         _watch_openapi_yaml()
-        _serve(port, LocalApi(load_handler()))
+        _serve(port, ApiDocs(LocalApi(load_handler())))
         return 0
 
     # Stop DynamoDB Local on `kill` as on Ctrl-C.
@@ -379,6 +380,7 @@ def main() -> int:
                 DATA_DIR.relative_to(ROOT),
             )
             log.info("Users API: http://%s:%d (Ctrl-C stops both)", HOST, port)
+            log.info("API docs: http://%s:%d/docs", HOST, port)
             _serve(port, _not_served)
     except PortInUseError as error:
         log.error("%s Set DYNAMODB_LOCAL_PORT to use another port.", error)
