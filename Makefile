@@ -56,7 +56,7 @@ chromium:
 	@command -v chromium >/dev/null || { echo "Installing Chromium for the API docs browser test"; \
 		apt-get update -qq && apt-get install -y -qq chromium; }
 
-src/openapi.json: openapi.yaml $(VENV)/.installed
+src/openapi.json: openapi.yaml src/dispatch/codegen.py src/dispatch/schema.py src/dispatch/spec.py $(VENV)/.installed
 	$(PY) -m local.spec
 
 dev: $(SETUP)  ## Serve the API on http://127.0.0.1:3000 with DynamoDB Local

@@ -1,17 +1,19 @@
 """The Lambda handler that template.yaml names: the Users API served from its OpenAPI document.
 
 Everything costly happens here, once per process: reading the spec, resolving each operationId
-to its function and compiling every schema. Configuration comes from the environment only.
+to its function and loading the validators generated for its schemas. Configuration comes from
+the environment only.
 """
 
 import json
 import os
-from pathlib import Path
 
 from dispatch import Api, Cors
+from openapi_validators import VALIDATORS
 from users import operations
 
-_SPEC = json.loads((Path(__file__).parent / "openapi.json").read_text(encoding="utf-8"))
+with open(os.path.join(os.path.dirname(__file__), "openapi.json"), encoding="utf-8") as spec_file:
+    _SPEC = json.load(spec_file)
 _ORIGINS = frozenset(o.strip() for o in os.environ.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip())
 
 handler = Api(
@@ -19,4 +21,5 @@ handler = Api(
     operations,
     max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", 1024 * 1024)),
     cors=Cors(_ORIGINS) if _ORIGINS else None,
+    validators=VALIDATORS,
 )

@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from dispatch.problems import Violation
-from dispatch.schema import SchemaCheck
 from dispatch.spec import SpecError
 
 if TYPE_CHECKING:
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from dispatch.problems import Location
+    from dispatch.schema import SchemaCheck
     from dispatch.spec import Document
 
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
@@ -138,7 +138,7 @@ def _compile(document: Document, param: Mapping[str, Any], where: str) -> Parame
     style = param.get("style", _DEFAULT_STYLE[location])
     if style != _DEFAULT_STYLE[location]:
         raise SpecError(f"{where}/style", f"style {style!r} is not supported for {location} parameters")
-    schema = document.json_schema(param["schema"], f"{where}/schema", request=True)
+    check = document.check(param["schema"], f"{where}/schema", location, name)
     resolved = document.resolve(param["schema"], f"{where}/schema")
     kind = resolved.get("type")
     is_array = kind == "array"
@@ -160,5 +160,5 @@ def _compile(document: Document, param: Mapping[str, Any], where: str) -> Parame
         is_array=is_array,
         explode=param.get("explode", style == "form") is True,
         default=resolved.get("default"),
-        check=SchemaCheck(schema, location, name),
+        check=check,
     )

@@ -1,28 +1,57 @@
-"""Compiled JSON Schema checks that report every violation, not only the first.
+"""JSON Schema checks that report every violation, from code fastjsonschema generated.
 
-fastjsonschema turns a schema into Python code once, at init, and stops at the first error. Valid
-requests, the common case, take only that fast path. When it fails, the value is walked member by
-member (and item by item) with validators of the sub-schemas, compiled the first time they are
-needed, so a 400 can name each thing that is wrong.
+fastjsonschema turns a schema into plain Python. With `fast_fail=False` that code goes on after
+the first error and reports them all, at the same speed as stopping would for valid data.
+
+The code can be generated at build time (`python -m dispatch.codegen`, which `make` runs) into a
+module that the function imports like any other: no schema is compiled during a cold start, and
+fastjsonschema itself is not even imported. A schema missing from that module (a stale build) is
+compiled at init instead, so a check is never skipped; it only costs more.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import TYPE_CHECKING
-
-import fastjsonschema
 
 from dispatch.problems import Violation
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
     from dispatch.problems import Location
 
-    Validate = Callable[[Any], Any]
+    Validate = Callable[[Any, Mapping[str, Callable[[str], bool]]], Any]
+
+
+class SchemaError(ValueError):
+    """One violation, as generated validators raise it (the shape of fastjsonschema's own)."""
+
+    def __init__(
+        self,
+        message: str,
+        value: Any = None,
+        name: str | None = None,
+        definition: Any = None,
+        rule: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.value = value
+        self.name = name or "data"
+        self.definition = definition
+        self.rule = rule
+
+
+class SchemaErrors(ValueError):
+    """Every violation a generated validator found, when it was told not to stop at the first."""
+
+    def __init__(self, errors: list[SchemaError]) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = errors
 
 
 def _is_base64(value: str) -> bool:
@@ -33,115 +62,113 @@ def _is_base64(value: str) -> bool:
     return True
 
 
-CUSTOM_FORMATS = {"byte": _is_base64}
+CUSTOM_FORMATS: dict[str, Callable[[str], bool]] = {"byte": _is_base64}
+# The formats fastjsonschema checks for draft 7 (a test keeps this list equal to its own).
 KNOWN_FORMATS = frozenset(
-    {*fastjsonschema.draft07.CodeGeneratorDraft07.FORMAT_REGEXS, "regex", *CUSTOM_FORMATS}
-)
-_DRAFT = "http://json-schema.org/draft-07/schema#"
-_OBJECT_KEYS = ("properties", "required", "additionalProperties")
-_COMPOSITIONS = ("allOf", "anyOf", "oneOf", "not")
+    {
+        "date", "date-time", "email", "hostname", "idn-email", "idn-hostname", "ipv4", "ipv6", "iri",
+        "iri-reference", "json-pointer", "regex", "relative-json-pointer", "time", "uri", "uri-reference",
+        "uri-template", *CUSTOM_FORMATS,
+    }
+)  # fmt: skip
+DRAFT = "http://json-schema.org/draft-07/schema#"
+# How fastjsonschema generates every validator, here and in dispatch.codegen: fill in defaults,
+# and report every violation rather than the first.
+USE_DEFAULT = True
+FAST_FAIL = False
+
+
+def schema_key(schema: Any) -> str:
+    """The text a generated validator is filed under: the schema in canonical JSON."""
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def draft7(schema: Any) -> Any:
+    return {"$schema": DRAFT, **schema} if isinstance(schema, dict) else schema
 
 
 def compile_schema(schema: Any) -> Validate:
-    if isinstance(schema, dict):
-        schema = {"$schema": _DRAFT, **schema}
-    return fastjsonschema.compile(schema, formats=CUSTOM_FORMATS, use_default=True)
+    """Generate a validator now, for a schema the build did not generate one for."""
+    import fastjsonschema  # noqa: PLC0415 - only a stale build pays for importing it
+
+    validate = fastjsonschema.compile(
+        draft7(schema), formats=CUSTOM_FORMATS, use_default=USE_DEFAULT, fast_fail=FAST_FAIL
+    )
+
+    def checked(value: Any, formats: Any) -> Any:
+        try:
+            return validate(value)
+        except fastjsonschema.JsonSchemaValuesException as found:
+            raise SchemaErrors([_own(error) for error in found.errors]) from None
+        except fastjsonschema.JsonSchemaValueException as error:
+            raise SchemaErrors([_own(error)]) from None
+
+    return checked
+
+
+def _own(error: Any) -> SchemaError:
+    return SchemaError(error.message, error.value, error.name, error.definition, error.rule)
+
+
+class SchemaCheck:
+    """One schema of the spec, ready to check a value and name everything wrong with it."""
+
+    __slots__ = ("_location", "_name", "_validate", "schema")
+
+    def __init__(
+        self, schema: Any, location: Location, name: str, precompiled: Mapping[str, Validate] | None = None
+    ) -> None:
+        self.schema = schema
+        self._location: Location = location
+        self._name = name
+        found = precompiled.get(schema_key(schema)) if precompiled else None
+        self._validate = found or compile_schema(schema)
+
+    def __call__(self, value: Any) -> tuple[Any, list[Violation]]:
+        """The value with defaults filled in, and the violations (none when valid)."""
+        try:
+            return self._validate(value, CUSTOM_FORMATS), []
+        except SchemaErrors as found:
+            return value, [v for error in found.errors for v in self._violations(error)]
+        except SchemaError as error:
+            return value, self._violations(error)
+
+    def _violations(self, error: SchemaError) -> list[Violation]:
+        # fastjsonschema names a place like `data.tags[2]`: `data` is the value this check was given.
+        where = error.name[4:].lstrip(".")
+        if error.rule == "required":
+            missing = [n for n in error.definition["required"] if n not in error.value]
+            return [self._violation(_join(where, n), "is required") for n in missing]
+        if error.rule == "additionalProperties" and isinstance(error.value, dict):
+            known = error.definition.get("properties", {})
+            return [
+                self._violation(_join(where, n), "is not a known member")
+                for n in error.value
+                if n not in known
+            ]
+        if error.rule is None and error.message.endswith(" must not be there"):
+            return [self._violation(where, "may not be sent")]  # a read-only member in a request
+        message = error.message
+        prefix = f"{error.name} "
+        return [self._violation(where, message[len(prefix) :] if message.startswith(prefix) else message)]
+
+    def _violation(self, where: str, message: str) -> Violation:
+        if not where:
+            name = self._name
+        elif self._location == "body":
+            name = where
+        else:
+            name = self._name + (where if where.startswith("[") else f".{where}")
+        return Violation(self._location, name, message)
 
 
 def member_name(root: str, path: Sequence[str | int]) -> str:
-    """`tags[2]`, `address.city`; the root name alone for the value itself."""
+    """How a violation names a place from its path: `tags[2]`, `address.city`; `root` for the whole."""
     name = "" if root == "body" and path else root
     for part in path:
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else part)
     return name
 
 
-class SchemaCheck:
-    """One schema, checked at the speed of fastjsonschema, explained in full when it fails."""
-
-    def __init__(self, schema: Any, location: Location, name: str) -> None:
-        self._schema = schema
-        self._location: Location = location
-        self._name = name
-        self._validate = compile_schema(schema)
-        self._parts: dict[int, Validate] = {}
-
-    def __call__(self, value: Any) -> tuple[Any, list[Violation]]:
-        """The value with defaults filled in, and the violations (none when valid)."""
-        try:
-            return self._validate(value), []
-        except fastjsonschema.JsonSchemaValueException:
-            return value, list(self._explain(self._schema, value, []))
-
-    def _part(self, schema: Any) -> Validate:
-        key = id(schema)
-        if key not in self._parts:
-            self._parts[key] = compile_schema(schema)
-        return self._parts[key]
-
-    def _violation(self, path: Sequence[str | int], message: str) -> Violation:
-        return Violation(self._location, member_name(self._name, path), message)
-
-    def _explain(self, schema: Any, value: Any, path: list[str | int]) -> list[Violation]:
-        found: list[Violation] = []
-        if isinstance(schema, dict) and value is not None and _is_nullable_wrapper(schema):
-            return self._explain(schema["anyOf"][1], value, path)
-        walkable = isinstance(schema, dict) and not any(k in schema for k in _COMPOSITIONS)
-        if walkable and isinstance(value, dict) and schema.get("type") in ("object", None):
-            rest = {k: v for k, v in schema.items() if k not in _OBJECT_KEYS}
-            found += self._first_error(rest, value, path)
-            found += self._explain_members(schema, value, path)
-        elif walkable and isinstance(value, list) and schema.get("type") == "array":
-            rest = {k: v for k, v in schema.items() if k != "items"}
-            found += self._first_error(rest, value, path)
-            for index, item in enumerate(value):
-                found += self._explain(schema["items"], item, [*path, index])
-        else:
-            found += self._first_error(schema, value, path)
-        return found
-
-    def _explain_members(
-        self, schema: dict[str, Any], value: dict[str, Any], path: list[str | int]
-    ) -> list[Violation]:
-        found: list[Violation] = []
-        properties = schema.get("properties", {})
-        extra = schema.get("additionalProperties", True)
-        for name in schema.get("required", ()):
-            if name not in value:
-                found.append(self._violation([*path, name], "is required"))
-        for name, member in value.items():
-            sub = properties.get(name, extra)
-            if sub is False:
-                message = "may not be sent" if name in properties else "is not a known member"
-                found.append(self._violation([*path, name], message))
-            elif sub is not True:
-                found += self._explain(sub, member, [*path, name])
-        return found
-
-    def _first_error(self, schema: Any, value: Any, path: list[str | int]) -> list[Violation]:
-        if schema in ({}, {"type": "object"}, {"type": "array"}) and isinstance(value, dict | list):
-            return []
-        try:
-            self._part(schema)(value)
-        except fastjsonschema.JsonSchemaValueException as error:
-            where = [*path, *error.path[1:]]
-            return [self._violation(where, _message(error))]
-        return []
-
-
-def _is_nullable_wrapper(schema: dict[str, Any]) -> bool:
-    """The shape spec.py gives a nullable schema that has no plain `type` to widen."""
-    options = schema.get("anyOf")
-    return (
-        len(schema) == 1
-        and isinstance(options, list)
-        and len(options) == 2
-        and options[0] == {"type": "null"}
-    )
-
-
-def _message(error: fastjsonschema.JsonSchemaValueException) -> str:
-    # fastjsonschema words its messages as "<name> must ..."; the name goes in its own field.
-    message: str = error.message
-    prefix = f"{error.name} "
-    return message[len(prefix) :] if message.startswith(prefix) else message
+def _join(where: str, member: str) -> str:
+    return f"{where}.{member}" if where else member

@@ -11,11 +11,14 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from dispatch.schema import KNOWN_FORMATS
+from dispatch.schema import KNOWN_FORMATS, SchemaCheck
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
+
+    from dispatch.problems import Location
+    from dispatch.schema import Validate
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -52,10 +55,21 @@ def pointer(*parts: str | int) -> str:
 
 
 class Document:
-    __slots__ = ("raw",)
+    """The spec, and the checks compiled from it (from generated validators where there are some)."""
 
-    def __init__(self, raw: Mapping[str, Any]) -> None:
+    __slots__ = ("checks", "raw", "validators")
+
+    def __init__(self, raw: Mapping[str, Any], validators: Mapping[str, Validate] | None = None) -> None:
         self.raw = raw
+        self.validators = validators
+        self.checks: list[SchemaCheck] = []
+
+    def check(self, schema: Any, where: str, location: Location, name: str) -> SchemaCheck:
+        """A request schema of the spec, ready to check values."""
+        converted = self.json_schema(schema, where, request=True)
+        check = SchemaCheck(converted, location, name, self.validators)
+        self.checks.append(check)
+        return check
 
     def resolve(self, node: Any, where: str, seen: tuple[str, ...] = ()) -> Any:
         """Follow a local `$ref` (and refs to refs) to the object it names."""
