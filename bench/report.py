@@ -281,7 +281,9 @@ def markdown(results: Results, summary: dict[str, Any]) -> str:
         f"- Cold: {options['cold_runs']} fresh processes per stack, interleaved across stacks; medians. "
         "Clock in the child from before the stack's first import to after its first response "
         "(GET /health). Every stack ran once first to write its .pyc files (PYTHONDONTWRITEBYTECODE "
-        "unset for the children), so all stacks load precompiled bytecode, as a deployment would.",
+        "unset for the children), so all stacks load precompiled bytecode, as a deployment would. "
+        "Before the clock, each child imports what AWS's Python runtime has imported before it loads a "
+        "handler (json, logging, os, site, time, traceback, warnings), for every stack alike.",
         f"- Warm: {options['warm_rounds']} processes per stack (interleaved) x "
         f"{options['warm_repeats']} timed repeats of ~{options['warm_iteration_ms']:.0f} ms each, after a "
         "warm-up; median microseconds per request (time.perf_counter_ns in the child).",

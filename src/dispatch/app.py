@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 from dispatch import jsonio
+from dispatch._typing import TYPE_CHECKING
 from dispatch.events import BadEvent, parse_event, render
 from dispatch.params import compile_parameters, snake_case
 from dispatch.problems import (
@@ -191,7 +189,7 @@ class Api:
         try:
             request = parse_event(event, self._max_body)
             version, origin, method = request.version, request.headers.get("origin", ""), request.method
-            request_id = request.request_id or getattr(context, "aws_request_id", "") or str(uuid.uuid4())
+            request_id = request.request_id or _request_id(context)
             route, path_values = self._route(request)
             if request.method == "OPTIONS" and "OPTIONS" not in route.methods:
                 status, headers, body = self._options(request, route)
@@ -203,7 +201,7 @@ class Api:
         except HttpProblem as problem:
             status, headers, body = self._problem(problem, request_id, operation_id)
         except BadEvent as error:
-            request_id = request_id or getattr(context, "aws_request_id", "") or str(uuid.uuid4())
+            request_id = request_id or _request_id(context)
             unreadable = BadRequest(f"The event is not an API Gateway request: {error}.")
             status, headers, body = self._problem(unreadable, request_id, operation_id)
         except Exception:
@@ -214,21 +212,22 @@ class Api:
             body = None  # the headers a GET would have, errors included, and no body
         if origin and self._cors is not None and self._cors.allows(origin):
             headers = {**self._cors.headers(origin), **headers}
-        duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        log.info(
-            "%s %s -> %d in %.1f ms",
-            operation_id or "-",
-            request_id,
-            status,
-            duration_ms,
-            extra={
-                "requestId": request_id,
-                "operationId": operation_id,
-                "status": status,
-                "durationMs": duration_ms,
-                "coldStart": cold,
-            },
-        )
+        if log.isEnabledFor(logging.INFO):
+            duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            log.info(
+                "%s %s -> %d in %.1f ms",
+                operation_id or "-",
+                request_id,
+                status,
+                duration_ms,
+                extra={
+                    "requestId": request_id,
+                    "operationId": operation_id,
+                    "status": status,
+                    "durationMs": duration_ms,
+                    "coldStart": cold,
+                },
+            )
         return render(version, status, headers, body)
 
     def _route(self, request: Request) -> tuple[Route, Mapping[str, str]]:
@@ -238,6 +237,8 @@ class Api:
             route = self._router.by_template(template)
             values = request.path_parameters or {}
             if request.path_encoded:
+                from urllib.parse import unquote  # noqa: PLC0415 - REST APIs only, not at cold start
+
                 values = {name: unquote(value) for name, value in values.items()}
             if route is not None and all(name in values for name in route.names):
                 return route, values
@@ -280,6 +281,16 @@ class Api:
             log.warning("%s: %s", problem.code, problem.detail, extra={"requestId": request_id})
         headers: dict[str, str | list[str]] = {**problem.headers, "Content-Type": PROBLEM_JSON}
         return problem.status, headers, jsonio.dumps(problem.body(request_id))
+
+
+def _request_id(context: Any) -> str:
+    """Lambda's id for the invocation, when API Gateway gave none; a fresh one outside Lambda."""
+    found = getattr(context, "aws_request_id", "")
+    if isinstance(found, str) and found:
+        return found
+    import uuid  # noqa: PLC0415 - only events without a request id, never from API Gateway
+
+    return str(uuid.uuid4())
 
 
 def _raw_value(param: Parameter, request: Request, path_values: Mapping[str, str]) -> list[str] | None:

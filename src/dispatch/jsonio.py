@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import math
 from decimal import Decimal
-from typing import TYPE_CHECKING
+
+from dispatch._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
+from dispatch._typing import TYPE_CHECKING
 from dispatch.problems import Violation
 from dispatch.spec import SpecError
 

@@ -6,8 +6,7 @@ an `application/problem+json` response in one place; anything else becomes a fix
 
 from __future__ import annotations
 
-from http import HTTPStatus
-from typing import TYPE_CHECKING
+from dispatch._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -42,6 +41,7 @@ class Violation:
 class HttpProblem(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "INTERNAL_ERROR"
+    title: ClassVar[str] = "Internal Server Error"  # the status's reason phrase, as about:blank asks
 
     def __init__(
         self,
@@ -54,10 +54,6 @@ class HttpProblem(Exception):
         self.detail = detail
         self.headers: dict[str, str] = dict(headers or {})
         self.violations = tuple(violations)
-
-    @property
-    def title(self) -> str:
-        return HTTPStatus(self.status).phrase
 
     def body(self, request_id: str) -> dict[str, Any]:
         problem: dict[str, Any] = {
@@ -76,46 +72,55 @@ class HttpProblem(Exception):
 class BadRequest(HttpProblem):
     status = 400
     code = "VALIDATION_ERROR"
+    title = "Bad Request"
 
 
 class NotFound(HttpProblem):
     status = 404
     code = "NOT_FOUND"
+    title = "Not Found"
 
 
 class MethodNotAllowed(HttpProblem):
     status = 405
     code = "METHOD_NOT_ALLOWED"
+    title = "Method Not Allowed"
 
 
 class Conflict(HttpProblem):
     status = 409
     code = "CONFLICT"
+    title = "Conflict"
 
 
 class PreconditionFailed(HttpProblem):
     status = 412
     code = "PRECONDITION_FAILED"
+    title = "Precondition Failed"
 
 
 class PayloadTooLarge(HttpProblem):
     status = 413
     code = "PAYLOAD_TOO_LARGE"
+    title = "Content Too Large"
 
 
 class UnsupportedMediaType(HttpProblem):
     status = 415
     code = "UNSUPPORTED_MEDIA_TYPE"
+    title = "Unsupported Media Type"
 
 
 class InternalError(HttpProblem):
     status = 500
     code = "INTERNAL_ERROR"
+    title = "Internal Server Error"
 
 
 class ServiceUnavailable(HttpProblem):
     status = 503
     code = "SERVICE_UNAVAILABLE"
+    title = "Service Unavailable"
 
     def __init__(self, detail: str, *, retry_after: int = 1) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after)})

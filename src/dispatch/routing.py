@@ -7,9 +7,8 @@ document lists them, as OpenAPI asks (a concrete `/users/me` wins over `/users/{
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
+from dispatch._typing import TYPE_CHECKING
 from dispatch.spec import SpecError
 
 if TYPE_CHECKING:
@@ -73,6 +72,8 @@ class Router:
             if found:
                 values = found.groups()
                 if decode:
+                    from urllib.parse import unquote  # noqa: PLC0415 - REST APIs only, not at cold start
+
                     values = tuple(unquote(v) for v in values)
                 return route, dict(zip(route.names, values, strict=True))
         return None

@@ -11,11 +11,9 @@ compiled at init instead, so a check is never skipped; it only costs more.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-from typing import TYPE_CHECKING
 
+from dispatch._typing import TYPE_CHECKING
 from dispatch.problems import Violation
 
 if TYPE_CHECKING:
@@ -55,6 +53,9 @@ class SchemaErrors(ValueError):
 
 
 def _is_base64(value: str) -> bool:
+    import base64  # noqa: PLC0415 - only schemas with format: byte
+    import binascii  # noqa: PLC0415
+
     try:
         base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
+from dispatch._typing import TYPE_CHECKING
 from dispatch.schema import KNOWN_FORMATS, SchemaCheck
 
 if TYPE_CHECKING:

@@ -44,6 +44,7 @@ class StorageUnavailable(ServiceUnavailable):
 class IdempotencyKeyReused(HttpProblem):
     status = 422
     code = "IDEMPOTENCY_KEY_REUSED"
+    title = "Unprocessable Content"
 
     def __init__(self) -> None:
         super().__init__("This Idempotency-Key was already used with a different request body.")

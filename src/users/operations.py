@@ -5,16 +5,18 @@ what the spec cannot say: ids and timestamps, email uniqueness, versions and mer
 return a body, or (body, status, headers), and raise the errors in users.errors.
 """
 
-import hashlib
-import json
-import random
-import time
-import uuid
-from datetime import UTC, datetime
-from typing import Any
+from __future__ import annotations
 
+import json
+import time
+from datetime import UTC, datetime
+
+from dispatch._typing import TYPE_CHECKING
 from users.errors import IdempotencyKeyReused, KeyAlreadyUsed, StaleVersion, StorageUnavailable, UserNotFound
 from users.storage import UserStore
+
+if TYPE_CHECKING:
+    from typing import Any
 
 store = UserStore()
 
@@ -44,6 +46,8 @@ def create_user(
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
     if idempotency_key is None:
         return _create(body, None)
+    import hashlib  # noqa: PLC0415 - only requests with an Idempotency-Key need it
+
     fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     earlier = store.remembered(idempotency_key)
     if earlier is None:
@@ -63,6 +67,8 @@ def create_user(
 def _create(
     body: dict[str, Any], remember: dict[str, Any] | None
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
+    import uuid  # noqa: PLC0415 - deferred from cold start to the first create
+
     now = _now()
     user = {
         "id": str(uuid.uuid4()),
@@ -130,6 +136,8 @@ def delete_user(user_id: str, if_match: str | None = None) -> tuple[None, int]:
 
 def _pause(attempt: int) -> None:
     """Back off before trying again, with jitter so racing requests spread out."""
+    import random  # noqa: PLC0415 - needed only under contention
+
     time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 5)))  # noqa: S311 - jitter, not secrecy
 
 

@@ -10,16 +10,14 @@ boto3 is imported on the first storage call, not at import: requests that never 
 (health checks, invalid requests) do not pay for it at cold start.
 """
 
-import base64
-import binascii
+from __future__ import annotations
+
 import json
 import os
-import random
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
+from dispatch._typing import TYPE_CHECKING
 from users.errors import (
     EmailTaken,
     InvalidCursor,
@@ -28,6 +26,10 @@ from users.errors import (
     StorageUnavailable,
     UserNotFound,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 USER = "USER#"
 EMAIL = "EMAIL#"
@@ -272,6 +274,8 @@ class UserStore:
                 codes += ["None"] * (len(items) - len(codes))
                 if "TransactionConflict" not in codes or "ConditionalCheckFailed" in codes:
                     return codes
+                import random  # noqa: PLC0415 - needed only under contention
+
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not secrecy
             else:
                 return None
@@ -347,12 +351,17 @@ def _from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _encode_cursor(key: dict[str, Any]) -> str:
+    import base64  # noqa: PLC0415 - list requests only, not at cold start
+
     text = json.dumps({"pk": key["pk"]["S"]}, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 def _decode_cursor(cursor: str) -> dict[str, Any]:
     """A key to resume a scan from; anything this API could not have issued is refused."""
+    import base64  # noqa: PLC0415 - list requests only, not at cold start
+    import binascii  # noqa: PLC0415
+
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         data = json.loads(text)
