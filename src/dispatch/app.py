@@ -188,7 +188,9 @@ class Api:
         version, request_id, operation_id, origin, method = "2.0", "", None, "", ""
         try:
             request = parse_event(event, self._max_body)
-            version, origin, method = request.version, request.headers.get("origin", ""), request.method
+            version, method = request.version, request.method
+            if self._cors is not None:
+                origin = request.headers.get("origin", "")
             request_id = request.request_id or _request_id(context)
             route, path_values = self._route(request)
             if request.method == "OPTIONS" and "OPTIONS" not in route.methods:

@@ -6,6 +6,7 @@ index to `Api(..., validators=package.VALIDATORS)`. This runs at build time only
 code imports nothing from fastjsonschema, and raises dispatch.schema's errors instead.
 """
 
+import ast
 import json
 import sys
 from pathlib import Path
@@ -48,7 +49,29 @@ def module_source(schema: Any, source: str) -> str:
     )
     if _EXCEPTIONS not in code:
         raise RuntimeError("fastjsonschema's generated code no longer imports its exceptions as expected")
-    return HEADER.format(source=source) + code.replace(_EXCEPTIONS, _OWN_EXCEPTIONS)
+    return HEADER.format(source=source) + _hoist_definitions(code.replace(_EXCEPTIONS, _OWN_EXCEPTIONS))
+
+
+def _hoist_definitions(code: str) -> str:
+    """Build each `definition=` literal once, at import, instead of at every raise.
+
+    Each violation carries the (sub-)schema it broke; the generated code writes that schema as a
+    literal, which Python rebuilds every time the error is raised: most of the cost of a 400.
+    """
+    tree = ast.parse(code)
+    constants: dict[str, str] = {}  # literal source -> constant name
+
+    class Hoist(ast.NodeTransformer):
+        def visit_keyword(self, node: ast.keyword) -> ast.keyword:
+            if node.arg == "definition" and isinstance(node.value, ast.Dict | ast.List):
+                literal = ast.unparse(node.value)
+                name = constants.setdefault(literal, f"_DEFINITION_{len(constants)}")
+                return ast.keyword(arg="definition", value=ast.Name(id=name, ctx=ast.Load()))
+            return node
+
+    body = ast.unparse(Hoist().visit(tree))
+    hoisted = "".join(f"{name} = {literal}\n" for literal, name in constants.items())
+    return hoisted + body + "\n"
 
 
 def generate(spec: dict[str, Any], source: str) -> dict[str, str]:

@@ -23,8 +23,8 @@ class Request:
     """One HTTP request, whatever the event format it came in."""
 
     __slots__ = (
-        "body", "cookies", "headers", "method", "path", "path_encoded", "path_parameters", "query",
-        "request_id", "route_key", "version",
+        "_headers", "_raw_headers", "body", "cookies", "method", "path", "path_encoded", "path_parameters",
+        "query", "request_id", "route_key", "version",
     )  # fmt: skip
 
     def __init__(
@@ -34,7 +34,8 @@ class Request:
         method: str,
         path: str,
         query: dict[str, list[str]],
-        headers: dict[str, str],
+        headers: dict[str, str] | None = None,
+        raw_headers: Any = None,
         cookies: dict[str, str],
         request_id: str,
         route_key: str | None,
@@ -45,7 +46,8 @@ class Request:
         self.method = method
         self.path = path  # without the stage prefix
         self.query = query
-        self.headers = headers  # names lower-cased
+        self._headers = headers
+        self._raw_headers = raw_headers
         self.cookies = cookies
         self.request_id = request_id
         self.route_key = route_key  # "GET /users/{userId}" when API Gateway matched a route of the spec
@@ -53,6 +55,13 @@ class Request:
         # HTTP APIs hand over the path and its parameters decoded; REST APIs leave them encoded.
         self.path_encoded = path_encoded
         self.body: bytes | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Names lower-cased. Read from the event when first asked for: many requests never ask."""
+        if self._headers is None:
+            self._headers = _strings(self._raw_headers, "headers", lower=True)
+        return self._headers
 
 
 def parse_event(event: Any, max_body_bytes: int) -> Request:
@@ -71,7 +80,6 @@ def parse_event(event: Any, max_body_bytes: int) -> Request:
 
 
 def _from_v2(event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping[str, Any]) -> Request:
-    headers = _strings(event.get("headers"), "headers", lower=True)
     raw_query = event.get("rawQueryString")
     if isinstance(raw_query, str):
         query = _parse_query(raw_query)
@@ -92,7 +100,7 @@ def _from_v2(event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping
         method=_string(http.get("method"), "requestContext.http.method").upper(),
         path=_strip_stage(_string(raw_path, "rawPath"), context.get("stage")),
         query=query,
-        headers=headers,
+        raw_headers=event.get("headers"),
         cookies=_parse_cookies("; ".join(cookie_list)) if cookie_list else {},
         request_id=_request_id(context),
         route_key=route_key if isinstance(route_key, str) and route_key != "$default" else None,
