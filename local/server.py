@@ -190,6 +190,9 @@ def http_event(
         "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
         "timeEpoch": int(now.timestamp() * 1000),
     }
+    claims = unverified_claims(headers.get("authorization", ""))
+    if claims is not None:
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
     if body:
         try:
             event["body"] = body.decode("utf-8")
@@ -200,6 +203,35 @@ def http_event(
     else:
         event["isBase64Encoded"] = False
     return event
+
+
+def unverified_claims(authorization: str) -> dict[str, str] | None:
+    """The claims of a `Bearer` JWT, as API Gateway's JWT authorizer passes them on: all strings.
+
+    Development mode: the signature, issuer and expiry are NOT checked here (API Gateway checks
+    them when deployed), so any token a developer makes up is accepted and its claims reach the
+    operation functions the way they would in Lambda.
+    """
+    scheme, _, token = authorization.partition(" ")
+    parts = token.strip().split(".")
+    if scheme.lower() != "bearer" or len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    return {str(name): _claim_text(value) for name, value in payload.items()}
+
+
+def _claim_text(value: Any) -> str:
+    # API Gateway hands every claim over as a string; a list becomes "[a b]".
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + " ".join(str(item) for item in value) + "]"
+    return json.dumps(value)
 
 
 def query_parameters(raw_query: str) -> dict[str, str]:

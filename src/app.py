@@ -9,12 +9,14 @@ import json
 import os
 
 from dispatch import Api, Cors
+from dispatch.metrics import EmbeddedMetrics
 from openapi_validators import VALIDATORS
 from users import operations
 
 with open(os.path.join(os.path.dirname(__file__), "openapi.json"), encoding="utf-8") as spec_file:
     _SPEC = json.load(spec_file)
 _ORIGINS = frozenset(o.strip() for o in os.environ.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip())
+_METRICS_NAMESPACE = os.environ.get("METRICS_NAMESPACE")
 
 handler = Api(
     _SPEC,
@@ -22,4 +24,7 @@ handler = Api(
     max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", 1024 * 1024)),
     cors=Cors(_ORIGINS) if _ORIGINS else None,
     validators=VALIDATORS,
+    metrics=EmbeddedMetrics(_METRICS_NAMESPACE, os.environ.get("METRICS_SERVICE", "users-api"))
+    if _METRICS_NAMESPACE
+    else None,
 )

@@ -23,8 +23,8 @@ class Request:
     """One HTTP request, whatever the event format it came in."""
 
     __slots__ = (
-        "_headers", "_raw_headers", "body", "cookies", "method", "path", "path_encoded", "path_parameters",
-        "query", "request_id", "route_key", "version",
+        "_headers", "_raw_headers", "body", "claims", "cookies", "method", "path", "path_encoded",
+        "path_parameters", "query", "request_id", "route_key", "version",
     )  # fmt: skip
 
     def __init__(
@@ -41,6 +41,7 @@ class Request:
         route_key: str | None,
         path_parameters: dict[str, str] | None,
         path_encoded: bool,
+        claims: Mapping[str, Any] | None = None,
     ) -> None:
         self.version = version  # "2.0" or "1.0": the format to answer in
         self.method = method
@@ -54,6 +55,8 @@ class Request:
         self.path_parameters = path_parameters
         # HTTP APIs hand over the path and its parameters decoded; REST APIs leave them encoded.
         self.path_encoded = path_encoded
+        # What API Gateway's authorizer verified about the caller (a JWT's claims), if anything.
+        self.claims = claims
         self.body: bytes | None = None
 
     @property
@@ -106,6 +109,7 @@ def _from_v2(event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping
         route_key=route_key if isinstance(route_key, str) and route_key != "$default" else None,
         path_parameters=_strings(event.get("pathParameters"), "pathParameters") or None,
         path_encoded=False,
+        claims=_claims(context, "jwt", "claims"),
     )
 
 
@@ -135,7 +139,18 @@ def _from_v1(event: Mapping[str, Any], context: Mapping[str, Any]) -> Request:
         path_parameters=_strings(event.get("pathParameters"), "pathParameters") or None,
         # An HTTP API's payload 1.0 says "version": "1.0"; a REST API's event has no version.
         path_encoded=event.get("version") != "1.0",
+        claims=_claims(context, "claims") or _claims(context, "jwt", "claims"),
     )
+
+
+def _claims(context: Mapping[str, Any], *path: str) -> Mapping[str, Any] | None:
+    """`requestContext.authorizer.<path>`: payload 2.0 has jwt.claims, a REST API's has claims."""
+    found: Any = context.get("authorizer")
+    for key in path:
+        if not isinstance(found, Mapping):
+            return None
+        found = found.get(key)
+    return found if isinstance(found, Mapping) else None
 
 
 def _body(event: Mapping[str, Any], max_body_bytes: int) -> bytes | None:

@@ -1,5 +1,6 @@
 """The dispatcher serves a spec that has nothing to do with users, with no change of its own."""
 
+import io
 import json
 import logging
 from decimal import Decimal
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from dispatch import Api
+from dispatch.metrics import EmbeddedMetrics
 from tests.client import http_event, rest_event
 from tests.dispatch.fixtures import notes
 
@@ -158,3 +160,45 @@ def test_one_structured_log_line_per_request(handler: Api, caplog: pytest.LogCap
     assert isinstance(line.durationMs, float)  # type: ignore[attr-defined]
     assert isinstance(line.coldStart, bool)  # type: ignore[attr-defined]
     assert line.getMessage().startswith("getNote ")
+
+
+def test_functions_that_ask_get_the_authorizers_claims(handler: Api) -> None:
+    event = http_event("GET", "/whoami")
+    event["requestContext"]["authorizer"] = {
+        "jwt": {"claims": {"sub": "u-7", "scope": "users"}, "scopes": None}
+    }
+    assert body(handler(event)) == {"claims": {"sub": "u-7", "scope": "users"}, "user": "u-7"}
+
+
+def test_rest_api_authorizer_claims_arrive_the_same_way(handler: Api) -> None:
+    event = rest_event("GET", "/whoami")
+    event["requestContext"]["authorizer"] = {"claims": {"sub": "u-8"}}
+    assert body(handler(event))["user"] == "u-8"
+
+
+def test_without_an_authorizer_the_claims_are_empty(handler: Api) -> None:
+    assert body(handler(http_event("GET", "/whoami"))) == {"claims": {}, "user": None}
+
+
+def test_embedded_metrics_line_per_request_when_configured() -> None:
+    stream = io.StringIO()
+    api = Api(SPEC, notes, metrics=EmbeddedMetrics("UsersApi", "users-api-dev", stream))
+    api(http_event("GET", "/notes/5"))
+    api(http_event("GET", "/notes/0"))
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    directive = first["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == "UsersApi"
+    assert directive["Dimensions"] == [["Service"]]
+    assert {m["Name"] for m in directive["Metrics"]} == {
+        "Requests",
+        "ClientErrors",
+        "ServerErrors",
+        "Latency",
+    }
+    assert (first["Service"], first["Requests"], first["ClientErrors"], first["status"]) == (
+        "users-api-dev",
+        1,
+        0,
+        200,
+    )
+    assert (second["ClientErrors"], second["ServerErrors"], second["operationId"]) == (1, 0, "getNote")

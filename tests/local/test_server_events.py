@@ -305,3 +305,29 @@ def test_each_request_is_logged_with_method_path_status_and_duration(
     [record] = [r for r in caplog.records if r.name == "local.server"]
     assert record.getMessage().startswith("GET /users?limit=2 200 ")
     assert record.getMessage().endswith(" ms")
+
+
+def _segment(part: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+
+
+def _token(claims: dict[str, object]) -> str:
+    return f"{_segment({'alg': 'none'})}.{_segment(claims)}.signature"
+
+
+def test_a_bearer_tokens_claims_reach_the_handler_as_a_jwt_authorizer_passes_them(
+    client: Client, handler: RecordingHandler
+) -> None:
+    token = _token({"sub": "u-1", "groups": ["admin", "beta"], "exp": 1700000000})
+    client.get("/users", headers={"Authorization": f"Bearer {token}"})
+    authorizer = handler.event["requestContext"]["authorizer"]
+    claims = {"sub": "u-1", "groups": "[admin beta]", "exp": "1700000000"}
+    assert authorizer == {"jwt": {"claims": claims, "scopes": None}}
+
+
+@pytest.mark.parametrize("authorization", ["", "Basic dXNlcjpwYXNz", "Bearer not-a-jwt", "Bearer a.!!!.c"])
+def test_no_authorizer_context_without_a_readable_bearer_token(
+    client: Client, handler: RecordingHandler, authorization: str
+) -> None:
+    client.get("/users", headers={"Authorization": authorization} if authorization else {})
+    assert "authorizer" not in handler.event["requestContext"]
