@@ -73,7 +73,6 @@ class Cors:
         return {
             "Access-Control-Allow-Origin": "*" if "*" in self.allow_origins else origin,
             "Access-Control-Expose-Headers": ", ".join(self.expose_headers),
-            "Vary": "Origin",
         }
 
 
@@ -232,8 +231,10 @@ class Api:
             status, headers, body = self._problem(crashed, request_id, operation_id)
         if method == "HEAD":
             body = None  # the headers a GET would have, errors included, and no body
-        if origin and self._cors is not None and self._cors.allows(origin):
-            headers = {**self._cors.headers(origin), **headers}
+        if self._cors is not None:
+            # Vary on every answer, allowed origin or not, so a shared cache keeps them apart.
+            allowed = self._cors.headers(origin) if origin and self._cors.allows(origin) else {}
+            headers = {**allowed, "Vary": "Origin", **headers}
         if self._metrics is not None:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
             self._metrics.record(operation_id, status, duration_ms, request_id)

@@ -28,13 +28,21 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _finite_decimal(text: str) -> Decimal:
-    number = Decimal(text)
-    if not math.isfinite(float(number)):
-        raise JsonError(f"the number {text} is out of range")
+    try:
+        number = Decimal(text)
+        finite = math.isfinite(float(number))
+    except ArithmeticError:  # an exponent beyond what Decimal itself can hold
+        finite = False
+    if not finite:
+        raise JsonError("holds a number out of range")
     return number
 
 
 _decoder = json.JSONDecoder(parse_float=_finite_decimal, parse_constant=_refuse_constant)
+
+
+# Deeper JSON than this is refused: no request needs it, and the validators recurse per level.
+MAX_DEPTH = 64
 
 
 def loads(text: str) -> Any:
@@ -42,12 +50,28 @@ def loads(text: str) -> Any:
         value = _decoder.decode(text)
     except JsonError:
         raise
-    except (ValueError, RecursionError) as error:
-        # json.JSONDecodeError carries line and column; int() refusing 5,000 digits is a ValueError.
-        raise JsonError(str(error)) from None
+    except json.JSONDecodeError as error:
+        raise JsonError(str(error)) from None  # says what and where: "Expecting ',' …: line 1 column 9"
+    except ValueError:
+        raise JsonError("holds an integer with too many digits") from None  # int() refuses 4,300+
+    except RecursionError:
+        raise JsonError("is nested too deeply") from None
+    # Counting brackets runs at C speed; only text that could be too deep is walked.
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise JsonError(f"is nested more than {MAX_DEPTH} levels deep")
     if "\\u" in text and _has_lone_surrogate(value):
         raise JsonError("a string holds a lone surrogate, which is not Unicode text")
     return value
+
+
+def _depth(value: Any) -> int:
+    deepest, level = 0, [(value, 1)]
+    while level:
+        node, depth = level.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            level.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def _has_lone_surrogate(value: Any) -> bool:

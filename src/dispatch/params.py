@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 _DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 _INTEGER = re.compile(r"-?[0-9]+\Z")
+_MAX_DIGITS = 400  # longer digit strings are refused before int(), which stops at 4,300 anyway
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
 _SCALARS = ("string", "integer", "number", "boolean")
 
@@ -97,7 +98,7 @@ def _convert(text: str, kind: str) -> Any:
     if kind == "string":
         return text
     if kind == "integer":
-        if _INTEGER.match(text):
+        if _INTEGER.match(text) and len(text) <= _MAX_DIGITS:
             return int(text)
         raise _Unconvertible("must be an integer")
     if kind == "number":

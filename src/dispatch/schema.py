@@ -73,6 +73,7 @@ KNOWN_FORMATS = frozenset(
     }
 )  # fmt: skip
 DRAFT = "http://json-schema.org/draft-07/schema#"
+MAX_LISTED = 50  # violations named one by one for a value; the rest are counted
 # How fastjsonschema generates every validator, here and in dispatch.codegen: fill in defaults,
 # and report every violation rather than the first.
 USE_DEFAULT = True
@@ -130,9 +131,17 @@ class SchemaCheck:
         try:
             return self._validate(value, CUSTOM_FORMATS), []
         except SchemaErrors as found:
-            return value, [v for error in found.errors for v in self._violations(error)]
+            errors = found.errors
         except SchemaError as error:
-            return value, self._violations(error)
+            errors = [error]
+        except RecursionError:  # jsonio bounds the depth of bodies; this is the last line of defence
+            return value, [Violation(self._location, self._name, "is nested too deeply")]
+        violations = [v for error in errors[:MAX_LISTED] for v in self._violations(error)]
+        if len(errors) > MAX_LISTED:
+            # A bounded answer: a body of 100,000 wrong items must not get 100,000 entries back.
+            more = f"and {len(errors) - MAX_LISTED} more violations, not listed"
+            violations.append(Violation(self._location, self._name, more))
+        return value, violations
 
     def _violations(self, error: SchemaError) -> list[Violation]:
         # fastjsonschema names a place like `data.tags[2]`: `data` is the value this check was given.

@@ -8,6 +8,7 @@ return a body, or (body, status, headers), and raise the errors in users.errors.
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime
 
@@ -23,6 +24,7 @@ store = UserStore()
 # Updates without If-Match retry on a concurrent change; past this many tries the caller gets a 503.
 _MAX_UPDATE_ATTEMPTS = 10
 IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
+_ETAG = re.compile(r'"(0|[1-9][0-9]{0,17})"')  # exactly the tags _etag() writes
 
 
 def get_health() -> dict[str, str]:
@@ -173,8 +175,9 @@ def _expected_versions(if_match: str | None) -> frozenset[int] | None:
         tag = tag.strip()
         if tag == "*":
             return None
-        if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-            versions.add(int(tag[1:-1]))
+        found = _ETAG.fullmatch(tag)  # any other tag (weak, padded, not ours) can never match
+        if found:
+            versions.add(int(found[1]))
     return frozenset(versions)
 
 
