@@ -48,7 +48,3 @@ class IdempotencyKeyReused(HttpProblem):
 
     def __init__(self) -> None:
         super().__init__("This Idempotency-Key was already used with a different request body.")
-
-
-class KeyAlreadyUsed(Exception):
-    """Storage found an idempotency record for the key: the caller should replay it."""

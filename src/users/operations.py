@@ -2,7 +2,7 @@
 
 The dispatcher has already checked every argument against the spec, so these functions hold only
 what the spec cannot say: ids and timestamps, email uniqueness, versions and merge patches. They
-return a body, or (body, status, headers), and raise the errors in users.errors.
+return a body, `(body, status)` or `(body, status, headers)`, and raise the errors in users.errors.
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ import time
 from datetime import UTC, datetime
 
 from dispatch._typing import TYPE_CHECKING
-from users.errors import IdempotencyKeyReused, KeyAlreadyUsed, StaleVersion, StorageUnavailable, UserNotFound
-from users.storage import UserStore
+from users.errors import IdempotencyKeyReused, StaleVersion, StorageUnavailable, UserNotFound
+from users.storage import KeyAlreadyUsed, UserStore
 
 if TYPE_CHECKING:
     from typing import Any
 
 store = UserStore()
 
-# Updates without If-Match retry on a concurrent change; past this many tries the caller gets a 503.
-_MAX_UPDATE_ATTEMPTS = 10
+# Writes without If-Match retry on a concurrent change; past this many tries the caller gets a 503.
+_MAX_WRITE_ATTEMPTS = 10
 IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 _ETAG = re.compile(r'"(0|[1-9][0-9]{0,17})"')  # exactly the tags _etag() writes
 
@@ -105,7 +105,7 @@ def update_user(
         return _public(updated), 200, {"ETag": _etag(updated)}
     # A new email moves the user's marker in a transaction based on the user as read; a concurrent
     # write makes it stale, and without If-Match the patch is applied again to the newer user.
-    for attempt in range(_MAX_UPDATE_ATTEMPTS):
+    for attempt in range(_MAX_WRITE_ATTEMPTS):
         current = _existing(user_id)
         _check_precondition(current, expected)
         updated = _merge(current, body)
@@ -122,7 +122,7 @@ def update_user(
 
 def delete_user(user_id: str, if_match: str | None = None) -> tuple[None, int]:
     expected = _expected_versions(if_match)
-    for attempt in range(_MAX_UPDATE_ATTEMPTS):
+    for attempt in range(_MAX_WRITE_ATTEMPTS):
         current = _existing(user_id)
         _check_precondition(current, expected)
         try:

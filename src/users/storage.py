@@ -21,7 +21,6 @@ from dispatch._typing import TYPE_CHECKING
 from users.errors import (
     EmailTaken,
     InvalidCursor,
-    KeyAlreadyUsed,
     StaleVersion,
     StorageUnavailable,
     UserNotFound,
@@ -140,7 +139,6 @@ class UserStore:
         `expected` versions (any version when None) is changed.
         """
         from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415 - boto3 is loaded by now
-        from botocore.exceptions import ClientError  # noqa: PLC0415
 
         serialise = TypeSerializer().serialize
         names = {"#version": "version", "#updatedAt": "updatedAt"}
@@ -163,7 +161,7 @@ class UserStore:
                 f" AND #version IN ({', '.join(allowed)})" if allowed else " AND attribute_not_exists(pk)"
             )
         try:
-            with _translated(passing={"ConditionalCheckFailedException"}):
+            with _translated():
                 updated = self.client.update_item(
                     TableName=self.table,
                     Key=_key(USER + user_id),
@@ -173,8 +171,8 @@ class UserStore:
                     ExpressionAttributeValues=values,
                     ReturnValues="ALL_NEW",
                 )
-        except ClientError:
-            # The condition failed: the user is missing, or at another version.
+        except _ConditionFailed:
+            # The user is missing, or at another version.
             if self.get(user_id) is None:
                 raise UserNotFound() from None
             raise StaleVersion() from None
@@ -201,7 +199,9 @@ class UserStore:
         if reasons is not None:
             if reasons[0] == "ConditionalCheckFailed":
                 raise StaleVersion()
-            raise EmailTaken() if reasons[2] == "ConditionalCheckFailed" else StorageUnavailable()
+            if len(reasons) == 3 and reasons[2] == "ConditionalCheckFailed":
+                raise EmailTaken()
+            raise StorageUnavailable()
 
     def delete(self, user: dict[str, Any]) -> None:
         """Delete the user and free its email, if the stored user is still at `user`'s version."""
@@ -261,17 +261,12 @@ class UserStore:
         short random pause, so that racing requests resolve to one winner and clear answers
         (409, 412) for the others rather than a 503.
         """
-        from botocore.exceptions import ClientError  # noqa: PLC0415 - boto3 is loaded by now
-
-        codes: list[str] = []
         for attempt in range(_TRANSACTION_TRIES):
             try:
-                with _translated(passing={"TransactionCanceledException"}):
+                with _translated():
                     self.client.transact_write_items(TransactItems=items)
-            except ClientError as error:
-                reasons = error.response.get("CancellationReasons") or []
-                codes = [reason.get("Code", "None") for reason in reasons]
-                codes += ["None"] * (len(items) - len(codes))
+            except _Cancelled as cancelled:
+                codes = cancelled.reasons + ["None"] * (len(items) - len(cancelled.reasons))
                 if "TransactionConflict" not in codes or "ConditionalCheckFailed" in codes:
                     return codes
                 import random  # noqa: PLC0415 - needed only under contention
@@ -282,9 +277,27 @@ class UserStore:
         raise StorageUnavailable()
 
 
+class KeyAlreadyUsed(Exception):
+    """An idempotency record exists for the key: the caller replays its answer instead."""
+
+
+class _ConditionFailed(Exception):
+    """A conditional write found the item not as the condition required."""
+
+
+class _Cancelled(Exception):
+    """A transaction was cancelled; `reasons` has one code per item, as DynamoDB gave them."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(", ".join(reasons))
+        self.reasons = reasons
+
+
 @contextmanager
-def _translated(passing: frozenset[str] | set[str] = frozenset()) -> Iterator[None]:
-    """DynamoDB's passing faults become 503s; anything else stays an error (and a 500)."""
+def _translated() -> Iterator[None]:
+    """boto3's errors as this module handles them: failed conditions and cancelled transactions
+    become the two exceptions above, passing faults become 503s, and anything else (access
+    denied, a missing table) stays an error, which the dispatcher answers with a 500."""
     from botocore.exceptions import (  # noqa: PLC0415 - boto3 is loaded by now
         ClientError,
         ConnectionError,
@@ -295,8 +308,11 @@ def _translated(passing: frozenset[str] | set[str] = frozenset()) -> Iterator[No
         yield
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
-        if code in passing:
-            raise
+        if code == "ConditionalCheckFailedException":
+            raise _ConditionFailed() from error
+        if code == "TransactionCanceledException":
+            reasons = error.response.get("CancellationReasons") or []
+            raise _Cancelled([reason.get("Code", "None") for reason in reasons]) from error
         if code in _RETRYABLE:
             raise StorageUnavailable() from error
         raise

@@ -131,3 +131,21 @@ def test_the_default_client_has_bounded_timeouts_and_retries(monkeypatch: pytest
     assert config.connect_timeout <= 5
     assert config.read_timeout <= 10
     assert config.retries["total_max_attempts"] <= 4
+
+
+@pytest.mark.parametrize(
+    ("method", "call", "path", "body"),
+    [
+        ("transact_write_items", "post", "/users", {"email": "d@example.com", "name": "D"}),
+        ("update_item", "patch", f"/users/{USER_ID}", {"bio": "x"}),
+    ],
+    ids=["create", "update"],
+)
+def test_an_access_denied_write_is_a_500_not_a_conflict_or_a_retry(
+    api: ApiClient, stubbed: Stubber, method: str, call: str, path: str, body: dict[str, str]
+) -> None:
+    stubbed.add_client_error(method, service_error_code="AccessDeniedException", http_status_code=400)
+    reply = getattr(api, call)(path, json_body=body)
+    assert reply.status == 500
+    assert "retry-after" not in reply.headers
+    assert "AccessDenied" not in reply.text
