@@ -86,7 +86,8 @@ class RequestBody:
 
 class Operation:
     __slots__ = (
-        "body", "function", "operation_id", "parameters", "response_media", "success_status", "wants_claims",
+        "body", "declared", "function", "operation_id", "parameters", "response_media", "success_status",
+        "wants_claims",
     )  # fmt: skip
 
     def __init__(
@@ -98,6 +99,7 @@ class Operation:
         body: RequestBody | None,
         success_status: int,
         response_media: dict[int, str],
+        declared: frozenset[int] | None,
     ) -> None:
         self.operation_id = operation_id
         self.function = function
@@ -105,6 +107,7 @@ class Operation:
         self.body = body
         self.success_status = success_status
         self.response_media = response_media
+        self.declared = declared  # the statuses the spec documents; None when it has `default`
         # Connexion's names for the caller's verified claims and subject, for functions that ask
         # (unless the spec has a parameter of that name: then the parameter wins).
         code = function.__code__
@@ -159,10 +162,21 @@ class Operation:
         return check(value)
 
     def respond(self, result: Any) -> tuple[int, dict[str, str | list[str]], str | None]:
-        body, status, headers = result, self.success_status, {}
-        if isinstance(result, tuple):
-            body, status, headers = (*result, {})[:3] if len(result) == 2 else result
-        headers = dict(headers or {})
+        headers: dict[str, str | list[str]] = {}
+        match result:
+            case (body, status):
+                pass
+            case (body, status, extra):
+                headers.update(extra or {})
+            case tuple():
+                raise TypeError(
+                    f"{self.operation_id} returned a {len(result)}-tuple, not (body, status[, headers])"
+                )
+            case body:
+                status = self.success_status
+        if self.declared is not None and status not in self.declared:
+            # Our own contract violation, not the client's: answered as the function said, but flagged.
+            log.warning("%s answered %d, a status its operation does not declare", self.operation_id, status)
         if body is None:
             return status, headers, None
         headers.setdefault("Content-Type", self.response_media.get(status, "application/json"))
@@ -220,15 +234,24 @@ class Api:
                 arguments = operation.arguments(request, path_values, self._max_body)
                 status, headers, body = operation.respond(operation.function(**arguments))
         except HttpProblem as problem:
-            status, headers, body = self._problem(problem, request_id, operation_id)
+            if problem.status >= 500:
+                # Not the client's fault (storage throttled or unreachable): say what happened.
+                cause = repr(problem.__cause__) if problem.__cause__ else problem.detail
+                log.warning(
+                    "%s: %s",
+                    problem.code,
+                    cause,
+                    extra={"requestId": request_id, "operationId": operation_id},
+                )
+            status, headers, body = self._problem(problem, request_id)
         except BadEvent as error:
             request_id = request_id or _request_id(context)
             unreadable = BadRequest(f"The event is not an API Gateway request: {error}.")
-            status, headers, body = self._problem(unreadable, request_id, operation_id)
+            status, headers, body = self._problem(unreadable, request_id)
         except Exception:
             log.exception("unhandled error", extra={"requestId": request_id, "operationId": operation_id})
             crashed = InternalError("The server could not answer this request.")
-            status, headers, body = self._problem(crashed, request_id, operation_id)
+            status, headers, body = self._problem(crashed, request_id)
         if method == "HEAD":
             body = None  # the headers a GET would have, errors included, and no body
         if self._cors is not None:
@@ -302,9 +325,7 @@ class Api:
         return 204, headers, None
 
     @staticmethod
-    def _problem(problem: HttpProblem, request_id: str, operation_id: str | None) -> tuple[int, Headers, str]:
-        if problem.status >= 500:
-            log.warning("%s: %s", problem.code, problem.detail, extra={"requestId": request_id})
+    def _problem(problem: HttpProblem, request_id: str) -> tuple[int, Headers, str]:
         headers: dict[str, str | list[str]] = {**problem.headers, "Content-Type": PROBLEM_JSON}
         return problem.status, headers, jsonio.dumps(problem.body(request_id))
 
@@ -345,10 +366,10 @@ def _compile_operation(
         raise SpecError(where, "every operation needs an operationId")
     function = _resolve(operations, operation_id, where)
     parameters = compile_parameters(document, shared, operation.get("parameters", []), where)
-    declared = {p.name for p in parameters if p.location == "path"}
+    path_names = {p.name for p in parameters if p.location == "path"}
     in_template = set(parse_template(template, where).names)
-    if declared != in_template:
-        raise SpecError(where, f"path parameters {sorted(declared)} do not match the template {template}")
+    if path_names != in_template:
+        raise SpecError(where, f"path parameters {sorted(path_names)} do not match the template {template}")
     body = _compile_body(document, operation.get("requestBody"), f"{where}/requestBody")
     _check_signature(function, parameters, body, operation_id, where)
     responses = document.resolve(operation.get("responses"), f"{where}/responses")
@@ -356,17 +377,26 @@ def _compile_operation(
         raise SpecError(f"{where}/responses", "an operation needs at least one response")
     success = sorted(int(code) for code in responses if str(code).isdigit() and str(code).startswith("2"))
     media: dict[int, str] = {}
+    declared: set[int] | None = set()
     for code, response in responses.items():
         content = document.resolve(response, f"{where}/responses/{code}").get("content") or {}
-        if str(code).isdigit() and content:
-            media[int(code)] = next(iter(content))
+        text = str(code).upper()
+        if text.isdigit():
+            media[int(text)] = next(iter(content)) if content else media.get(int(text), "")
+            if declared is not None:
+                declared.add(int(text))
+        elif len(text) == 3 and text[0] in "12345" and text[1:] == "XX" and declared is not None:
+            declared.update(range(int(text[0]) * 100, int(text[0]) * 100 + 100))
+        else:
+            declared = None  # `default` covers every status
     return Operation(
         operation_id=operation_id,
         function=function,
         parameters=parameters,
         body=body,
         success_status=success[0] if len(success) == 1 else 200,
-        response_media=media,
+        response_media={status: kind for status, kind in media.items() if kind},
+        declared=None if declared is None else frozenset(declared),
     )
 
 

@@ -156,7 +156,7 @@ class SchemaCheck:
                 for n in error.value
                 if n not in known
             ]
-        if error.rule is None and error.message.endswith(" must not be there"):
+        if error.definition is False:
             return [self._violation(where, "may not be sent")]  # a read-only member in a request
         message = error.message
         prefix = f"{error.name} "

@@ -1,9 +1,14 @@
 """Read an OpenAPI 3.0 document into plain JSON Schema, refusing what cannot be enforced.
 
-Everything here runs once, at init. A construct the dispatcher would not check (a remote `$ref`,
-an unknown `format`, a binary body) is a `SpecError` naming its place in the document, so no
-request can ever pass a check that silently was not made.
+Everything here runs once, at init. A construct the dispatcher would not check in a request (a
+remote `$ref`, an unknown `format`, a binary body) is a `SpecError` naming its place in the
+document, so no parameter or body can pass a check that silently was not made.
 """
+
+# Limitation: two parts of a document are left to API Gateway rather than checked here.
+# `security` is enforced by the API's authorizer before the function runs (the dispatcher hands
+# the claims it verified to functions that ask for them), and `servers` base paths are not
+# stripped: API Gateway maps its own stage and base path, and a stage prefix is removed.
 
 from __future__ import annotations
 

@@ -202,3 +202,19 @@ def test_embedded_metrics_line_per_request_when_configured() -> None:
         200,
     )
     assert (second["ClientErrors"], second["ServerErrors"], second["operationId"]) == (1, 0, "getNote")
+
+
+def test_an_undeclared_status_is_answered_but_logged_as_our_contract_violation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api = Api(SPEC, {**vars(notes), "my_notes": lambda: ({"route": "mine"}, 202)})
+    with caplog.at_level(logging.WARNING, logger="dispatch"):
+        response = api(http_event("GET", "/notes/mine"))
+    assert response["statusCode"] == 202
+    assert any("202" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+def test_a_crash_is_logged_once_at_error(handler: Api, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="dispatch"):
+        handler(http_event("DELETE", "/notes/3"))
+    assert [r.levelno for r in caplog.records if r.levelno >= logging.WARNING] == [logging.ERROR]
