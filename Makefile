@@ -10,6 +10,7 @@ SCANVENV := .venv-scan
 BENCHVENV := .venv-bench
 PY := $(VENV)/bin/python
 SAM := PATH="$(dir $(PY313)):$$PATH" $(SAMVENV)/bin/sam
+export SAM_CLI_TELEMETRY := 0
 SETUP := $(VENV)/.installed node_modules/.installed src/openapi.json java
 
 .PHONY: help setup dev test test-fast lint format scan build validate invoke load bench serve-connexion \
@@ -56,7 +57,7 @@ chromium:
 	@command -v chromium >/dev/null || { echo "Installing Chromium for the API docs browser test"; \
 		apt-get update -qq && apt-get install -y -qq chromium; }
 
-src/openapi.json: openapi.yaml src/dispatch/codegen.py src/dispatch/schema.py src/dispatch/spec.py $(VENV)/.installed
+src/openapi.json: openapi.yaml local/spec.py local/codegen.py src/dispatch/schema.py src/dispatch/spec.py $(VENV)/.installed
 	$(PY) -m local.spec
 
 dev: $(SETUP)  ## Serve the API on http://127.0.0.1:3000 with DynamoDB Local
@@ -96,7 +97,7 @@ serve-connexion: $(SETUP)  ## The same API under Connexion (uvicorn) on http://1
 	PYTHONPATH=src $(PY) -m hosts.connexion_app
 
 invoke: $(SETUP)  ## Run one event through the handler: make invoke EVENT=events/getHealth.json
-	$(PY) -m local.invoke $(EVENT)
+	@$(PY) -m local.invoke $(EVENT)
 
 deploy: build  ## sam deploy --guided
 	$(SAM) deploy --guided

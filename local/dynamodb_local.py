@@ -278,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
 
     db = DynamoDBLocal(args.port, None if args.in_memory else args.db_path, echo_output=True)
     # SIGTERM should stop the JVM as Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, lambda *_: sys.exit(0))
     try:
         with db:
             where = "in memory" if db.db_path is None else f"in {db.db_path}"

@@ -3,11 +3,9 @@
     python -m local.invoke events/getHealth.json [events/listUsers.json ...]
 
 Each event goes to src/app.py's handler with a stand-in Lambda context, and the handler's response
-is printed as JSON on stdout. The handler reads its table and AWS settings from the environment
-(TABLE_NAME, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, credentials): point them at the table the
-events should reach, for example DynamoDB Local started by `make dev`:
-
-    AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 python -m local.invoke events/listUsers.json
+is printed as JSON on stdout. Storage is the DynamoDB Local that `make dev` runs (port 8000, or
+DYNAMODB_LOCAL_PORT), never AWS by accident: with `--aws`, the handler uses the environment as it
+is instead (TABLE_NAME, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, credentials), as in Lambda.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from local import server
 from local.lambda_context import LambdaContext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,15 +59,12 @@ def load_handler() -> Handler:
     return app.handler
 
 
-def _set_local_defaults() -> None:
-    # What Lambda's environment and template.yaml would provide, when the caller did not.
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    os.environ["AWS_REGION"] = region
-    os.environ.setdefault("AWS_DEFAULT_REGION", region)
-    os.environ.setdefault("TABLE_NAME", "users")
+def _point_at_local_dynamodb() -> None:
+    port = os.environ.get("DYNAMODB_LOCAL_PORT", "8000")
+    server.configure_environment(f"http://{server.HOST}:{port}")
 
 
-def invoke(paths: list[Path], handler: Handler | None = None, out: Any = None) -> int:
+def invoke(paths: list[Path], handler: Handler | None = None, out: Any = None, *, aws: bool = False) -> int:
     """Invoke the handler with each event file in turn; return the process exit status."""
     out = out or sys.stdout
     # Check every file before the first invocation, so a typo does not leave half the events run.
@@ -78,7 +74,8 @@ def invoke(paths: list[Path], handler: Handler | None = None, out: Any = None) -
         print(f"local.invoke: {error}", file=sys.stderr)
         return 2
     if handler is None:
-        _set_local_defaults()
+        if not aws:
+            _point_at_local_dynamodb()
         handler = load_handler()
     status = 0
     for path, event in events:
@@ -106,8 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "events", nargs="+", type=Path, metavar="EVENT.json", help="event files, e.g. events/*.json"
     )
+    parser.add_argument(
+        "--aws",
+        action="store_true",
+        help="use the AWS settings in the environment, not make dev's DynamoDB Local",
+    )
     args = parser.parse_args(argv)
-    return invoke(args.events)
+    return invoke(args.events, aws=args.aws)
 
 
 if __name__ == "__main__":

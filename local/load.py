@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.getLogger("dispatch").setLevel(logging.WARNING)
     with DynamoDBLocal(port=0, db_path=None) as dynamodb:
-        server._configure_environment(dynamodb.endpoint)
+        server.configure_environment(dynamodb.endpoint)
         os.environ["TABLE_NAME"] = f"load-{uuid.uuid4().hex[:8]}"
         import boto3  # noqa: PLC0415 - after the environment points at DynamoDB Local
 

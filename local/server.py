@@ -11,7 +11,7 @@ src/openapi.json first); DynamoDB Local keeps running in the parent.
 Environment: PORT (3000), DYNAMODB_LOCAL_PORT (8000), TABLE_NAME (users), AWS_REGION (us-east-1).
 
 Limitation: only API Gateway's 10 MB request body limit is imitated. Its 30 s timeout, header size
-limits and Lambda's 6 MB payload limits are not, and requests are served one at a time.
+limits and Lambda's 6 MB payload limits are not.
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ class LocalApi:
         request = Request(environ)
         response = self.respond(request)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        target = request.full_path.rstrip("?")
-        log.info("%s %s %d %.1f ms", request.method, target, response.status_code, elapsed_ms)
+        # The path only: query strings can carry personal data (?email=...), which stays out of logs.
+        log.info("%s %s %d %.1f ms", request.method, request.path, response.status_code, elapsed_ms)
         return response(environ, start_response)
 
     def respond(self, request: Request) -> Response:
@@ -311,7 +311,7 @@ def load_handler() -> Handler:
     return app.handler
 
 
-def _configure_environment(dynamodb_endpoint: str) -> None:
+def configure_environment(dynamodb_endpoint: str) -> None:
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     os.environ["AWS_REGION"] = region
@@ -396,13 +396,15 @@ def main() -> int:
         return 0
 
     # Stop DynamoDB Local on `kill` as on Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # A closed terminal (SIGHUP) or `kill` stops DynamoDB Local too, as Ctrl-C does.
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, lambda *_: sys.exit(0))
 
     dynamodb_port = int(os.environ.get("DYNAMODB_LOCAL_PORT", "8000"))
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     try:
         with DynamoDBLocal(dynamodb_port, DATA_DIR) as dynamodb:
-            _configure_environment(dynamodb.endpoint)
+            configure_environment(dynamodb.endpoint)
             table_name = os.environ["TABLE_NAME"]
             create_table(boto3.client("dynamodb"), table_name)
             log.info(

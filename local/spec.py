@@ -29,13 +29,18 @@ def render(spec: dict) -> str:
 
 
 def main() -> int:
+    """Regenerate both, or neither: a spec that does not load leaves the last good copies."""
     if str(TARGET.parent) not in sys.path:
         sys.path.insert(0, str(TARGET.parent))
-    from dispatch import codegen  # noqa: PLC0415 - importable once src/ is on sys.path
+    from local import codegen  # noqa: PLC0415 - it imports dispatch, importable once src/ is on sys.path
 
-    TARGET.write_text(render(load_yaml_spec()), encoding="utf-8")
-    codegen.write(TARGET, VALIDATORS)
-    print(f"wrote {TARGET.relative_to(ROOT)} and {VALIDATORS.relative_to(ROOT)}/", file=sys.stderr)
+    spec = load_yaml_spec(SOURCE)
+    if not isinstance(spec, dict) or not isinstance(spec.get("paths"), dict):
+        raise ValueError(f"{SOURCE.name} is not an OpenAPI document with paths (is it half-saved?)")
+    files = codegen.generate(spec, TARGET.name)  # refuses a spec the dispatcher cannot serve
+    codegen.write_atomically(TARGET, render(spec))
+    codegen.write(files, VALIDATORS)
+    print(f"wrote {TARGET.name} and {VALIDATORS.name}/ in {TARGET.parent}", file=sys.stderr)
     return 0
 
 

@@ -9,6 +9,7 @@ import json
 import os
 
 from dispatch import Api, Cors
+from dispatch.app import DEFAULT_MAX_BODY_BYTES
 from dispatch.metrics import EmbeddedMetrics
 from openapi_validators import VALIDATORS
 from users import operations
@@ -21,7 +22,7 @@ _METRICS_NAMESPACE = os.environ.get("METRICS_NAMESPACE")
 handler = Api(
     _SPEC,
     operations,
-    max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", 1024 * 1024)),
+    max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
     cors=Cors(_ORIGINS) if _ORIGINS else None,
     validators=VALIDATORS,
     metrics=EmbeddedMetrics(_METRICS_NAMESPACE, os.environ.get("METRICS_SERVICE", "users-api"))

@@ -12,7 +12,6 @@ from dispatch._typing import TYPE_CHECKING
 from dispatch.spec import SpecError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from typing import Any
 
 _PARAM = re.compile(r"\{([^{}/]+)\}")
@@ -77,6 +76,3 @@ class Router:
                     values = tuple(unquote(v) for v in values)
                 return route, dict(zip(route.names, values, strict=True))
         return None
-
-    def __iter__(self) -> Iterator[Route]:
-        return iter(self._by_template.values())

@@ -3,7 +3,7 @@
 fastjsonschema turns a schema into plain Python. With `fast_fail=False` that code goes on after
 the first error and reports them all, at the same speed as stopping would for valid data.
 
-The code can be generated at build time (`python -m dispatch.codegen`, which `make` runs) into a
+The code can be generated at build time (local/codegen.py, which `make` runs) into a
 module that the function imports like any other: no schema is compiled during a cold start, and
 fastjsonschema itself is not even imported. A schema missing from that module (a stale build) is
 compiled at init instead, so a check is never skipped; it only costs more.
@@ -74,7 +74,7 @@ KNOWN_FORMATS = frozenset(
 )  # fmt: skip
 DRAFT = "http://json-schema.org/draft-07/schema#"
 MAX_LISTED = 50  # violations named one by one for a value; the rest are counted
-# How fastjsonschema generates every validator, here and in dispatch.codegen: fill in defaults,
+# How fastjsonschema generates every validator, here and in local/codegen.py: fill in defaults,
 # and report every violation rather than the first.
 USE_DEFAULT = True
 FAST_FAIL = False

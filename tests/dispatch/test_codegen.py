@@ -8,8 +8,8 @@ from pathlib import Path
 import fastjsonschema
 import pytest
 
-from dispatch import codegen
 from dispatch.schema import CUSTOM_FORMATS, KNOWN_FORMATS, SchemaCheck
+from local import codegen
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "src" / "openapi.json").read_text(encoding="utf-8"))

@@ -153,6 +153,7 @@ def browser_page(tmp_path: Path) -> Iterator[object]:
 
 
 @needs_swagger_ui
+@pytest.mark.integration  # a browser and a real socket
 def test_docs_list_the_operations_and_try_it_out_calls_the_api(
     local_api_url: str, browser_page: object
 ) -> None:

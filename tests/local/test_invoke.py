@@ -2,11 +2,13 @@
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from local import invoke as invoke_module
 from local.invoke import invoke
 from local.lambda_context import LambdaContext
 
@@ -91,3 +93,13 @@ def test_the_fake_context_counts_down_from_the_function_timeout() -> None:
     assert context.invoked_function_arn.endswith(":function:UsersFunction")
     assert context.log_group_name == "/aws/lambda/UsersFunction"
     assert context.memory_limit_in_mb.isdigit()
+
+
+def test_events_reach_make_devs_dynamodb_local_unless_aws_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    monkeypatch.setenv("DYNAMODB_LOCAL_PORT", "8123")
+    invoke_module._point_at_local_dynamodb()
+    assert os.environ["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:8123"
+    assert os.environ["TABLE_NAME"]
