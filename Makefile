@@ -21,29 +21,18 @@ help:  ## List the targets
 
 setup: $(SETUP) $(SAMVENV)/.installed $(SCANVENV)/.installed  ## Install everything the project needs (idempotent)
 
-$(VENV)/.installed: requirements/dev.txt
+# One virtual environment per requirements file, each rebuilt when its pins change.
+define venv
+$(1)/.installed: $(2)
 	@test -n "$(PY313)" || { echo "Python 3.13 is needed: install it with pyenv or your package manager."; exit 1; }
-	$(PY313) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-	@touch $@
-
-$(SAMVENV)/.installed: requirements/sam.txt
-	@test -n "$(PY313)" || { echo "Python 3.13 is needed: install it with pyenv or your package manager."; exit 1; }
-	$(PY313) -m venv $(SAMVENV)
-	$(SAMVENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/sam.txt
-	@touch $@
-
-$(SCANVENV)/.installed: requirements/scan.txt
-	@test -n "$(PY313)" || { echo "Python 3.13 is needed: install it with pyenv or your package manager."; exit 1; }
-	$(PY313) -m venv $(SCANVENV)
-	$(SCANVENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/scan.txt
-	@touch $@
-
-$(BENCHVENV)/.installed: requirements/bench.txt
-	@test -n "$(PY313)" || { echo "Python 3.13 is needed: install it with pyenv or your package manager."; exit 1; }
-	$(PY313) -m venv $(BENCHVENV)
-	$(BENCHVENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/bench.txt
-	@touch $@
+	$(PY313) -m venv $(1)
+	$(1)/bin/pip install --quiet --disable-pip-version-check -r $(2)
+	@touch $$@
+endef
+$(eval $(call venv,$(VENV),requirements/dev.txt))
+$(eval $(call venv,$(SAMVENV),requirements/sam.txt))
+$(eval $(call venv,$(SCANVENV),requirements/scan.txt))
+$(eval $(call venv,$(BENCHVENV),requirements/bench.txt))
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
