@@ -48,6 +48,7 @@ chromium:
 
 src/openapi.json: openapi.yaml local/spec.py local/codegen.py src/dispatch/schema.py src/dispatch/spec.py $(VENV)/.installed
 	$(PY) -m local.spec
+	@touch $@
 
 dev: $(SETUP)  ## Serve the API on http://127.0.0.1:3000 with DynamoDB Local
 	$(PY) -m local.server
