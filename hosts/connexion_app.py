@@ -60,6 +60,7 @@ with warnings.catch_warnings():
     from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 
 from dispatch import HttpProblem, Violation, jsonio
+from dispatch.app import PROBLEM_JSON
 from dispatch.params import snake_case
 from dispatch.problems import (
     BadRequest,
@@ -69,16 +70,15 @@ from dispatch.problems import (
     UnsupportedMediaType,
     invalid,
 )
+from dispatch.routing import PATH_PARAMETER
 from dispatch.schema import member_name
+from dispatch.spec import HTTP_METHODS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / ".local" / "dynamodb"  # shared with `make dev`
 SPEC_PATH = ROOT / "openapi.yaml"
 HOST = "127.0.0.1"
 DEFAULT_PORT = 3001
-PROBLEM_JSON = "application/problem+json"
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_PARAM = re.compile(r"\{([^{}/]+)\}")
 
 log = logging.getLogger("hosts.connexion")
 
@@ -247,12 +247,12 @@ class _Routes:
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self._routes: list[tuple[re.Pattern[str], dict[str, list[str]]]] = []
         for template, item in (spec.get("paths") or {}).items():
-            pieces = _PARAM.split(template)
+            pieces = PATH_PARAMETER.split(template)
             regex = "".join(re.escape(p) if i % 2 == 0 else "[^/]+" for i, p in enumerate(pieces))
             methods = {
                 method.upper(): list(_resolve(spec, operation.get("requestBody", {})).get("content", {}))
                 for method, operation in item.items()
-                if method in _METHODS
+                if method in HTTP_METHODS
             }
             self._routes.append((re.compile(regex + r"/?\Z"), methods))
 
@@ -336,7 +336,7 @@ def create_app(operations: object = None, spec_path: Path = SPEC_PATH) -> AsyncA
     # Connexion resolves operations when the app starts serving; fail here instead, as the Lambda
     # fails at init, so a missing function is found before any server is up.
     for item in (spec.get("paths") or {}).values():
-        for method in _METHODS:
+        for method in HTTP_METHODS:
             if isinstance(item.get(method), dict):
                 resolver.resolve_function_from_operation_id(item[method].get("operationId", ""))
     app.add_api(
@@ -366,7 +366,7 @@ def _without_security(spec: dict[str, Any]) -> dict[str, Any]:
     spec = copy.deepcopy(spec)
     spec.pop("security", None)
     for item in (spec.get("paths") or {}).values():
-        for method in _METHODS:
+        for method in HTTP_METHODS:
             if isinstance(item.get(method), dict):
                 item[method].pop("security", None)
     return spec

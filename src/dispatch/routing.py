@@ -14,7 +14,7 @@ from dispatch.spec import SpecError
 if TYPE_CHECKING:
     from typing import Any
 
-_PARAM = re.compile(r"\{([^{}/]+)\}")
+PATH_PARAMETER = re.compile(r"\{([^{}/]+)\}")  # `{userId}` in a path template
 
 
 class Route:
@@ -30,10 +30,10 @@ class Route:
 def parse_template(template: str, where: str) -> Route:
     if not template.startswith("/"):
         raise SpecError(where, "a path must start with /")
-    names = tuple(_PARAM.findall(template))
+    names = tuple(PATH_PARAMETER.findall(template))
     if not names:
         return Route(template, (), None)
-    pieces = _PARAM.split(template)
+    pieces = PATH_PARAMETER.split(template)
     # split() alternates literal text and parameter names; each parameter is one whole segment.
     regex = "".join(re.escape(p) if i % 2 == 0 else "([^/]+)" for i, p in enumerate(pieces))
     return Route(template, names, re.compile(regex + r"\Z"))
