@@ -98,6 +98,7 @@ def _from_v2(event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping
         raise BadEvent("cookies is not a list of strings")
     raw_path = event.get("rawPath", http.get("path"))
     route_key = event.get("routeKey")
+    path_parameters = event.get("pathParameters")
     return Request(
         version="2.0",
         method=_string(http.get("method"), "requestContext.http.method").upper(),
@@ -107,9 +108,9 @@ def _from_v2(event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping
         cookies=_parse_cookies("; ".join(cookie_list)) if cookie_list else {},
         request_id=_request_id(context),
         route_key=route_key if isinstance(route_key, str) and route_key != "$default" else None,
-        path_parameters=_strings(event.get("pathParameters"), "pathParameters") or None,
+        path_parameters=_strings(path_parameters, "pathParameters") if path_parameters else None,
         path_encoded=False,
-        claims=_claims(context, "jwt", "claims"),
+        claims=_claims(context, "jwt", "claims") if "authorizer" in context else None,
     )
 
 

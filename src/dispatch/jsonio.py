@@ -97,10 +97,20 @@ def _encode_default(value: Any) -> Any:
 
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_encode_default)
+# The C encoder JSONEncoder.encode builds on every call, built once: the same output, without a
+# microsecond of setup per response. (No cycle check: responses are trees built per request.)
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # CPython's accelerator, if built
+_c_encode = (
+    _c_make_encoder(None, _encode_default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    if _c_make_encoder is not None
+    else None
+)
 
 
 def dumps(value: Any) -> str:
     try:
+        if _c_encode is not None and isinstance(value, dict | list):
+            return "".join(_c_encode(value, 0))
         return _encoder.encode(value)
     except _Fraction:
         return _exact(value)  # rare: only values holding a fractional Decimal take this path
