@@ -430,3 +430,22 @@ def test_sam_local_cannot_read_the_jwt_authorizer_so_samconfig_turns_authorizers
     assert view["disableAuthorizer"] is True
     assert refused.returncode != 0
     assert "UsersJwt" in refused.stderr
+
+
+def test_snapstart_and_provisioned_concurrency_can_be_switched_on_by_parameters() -> None:
+    template = translate()
+    function = template["Resources"]["UsersFunction"]["Properties"]
+    assert function["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
+    alias = template["Resources"]["UsersFunctionAliaslive"]["Properties"]
+    assert alias["ProvisionedConcurrencyConfig"] == {
+        "Fn::If": [
+            "HasProvisionedConcurrency",
+            {"ProvisionedConcurrentExecutions": {"Ref": "ProvisionedConcurrency"}},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    parameters = template["Parameters"]
+    assert (parameters["SnapStart"]["Default"], parameters["ProvisionedConcurrency"]["Default"]) == (
+        "None",
+        0,
+    )
