@@ -191,10 +191,15 @@ def _parse_query(raw: str) -> dict[str, list[str]]:
     query: dict[str, list[str]] = {}
     if not raw:
         return query
-    # Imported on the first query string, not at cold start: it costs a few milliseconds.
-    from urllib.parse import parse_qsl  # noqa: PLC0415
+    if "%" in raw or "+" in raw:
+        # Escapes to decode: the standard library's form decoding, imported only when needed.
+        from urllib.parse import parse_qsl  # noqa: PLC0415
 
-    for name, value in parse_qsl(raw, keep_blank_values=True):
+        pairs = parse_qsl(raw, keep_blank_values=True)
+    else:
+        # Nothing escaped (the usual case): splitting is all parse_qsl would do, at a third the cost.
+        pairs = [part.partition("=")[::2] for part in raw.split("&") if part]
+    for name, value in pairs:
         query.setdefault(name, []).append(value)
     return query
 
