@@ -8,12 +8,13 @@ patches (one atomic update unless the email changes), idempotent creates, and th
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
-import uuid
 from datetime import UTC, datetime
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class UserNotFound(Exception):
@@ -64,6 +65,8 @@ def list_users(limit: int = 20, cursor: str | None = None, email: str | None = N
 def create_user(body: dict[str, Any], idempotency_key: str | None = None) -> tuple[Any, int, dict[str, str]]:
     if idempotency_key is None:
         return _create(body, None)
+    import hashlib  # noqa: PLC0415 - as in users.operations: not at cold start
+
     fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     earlier = store.remembered(idempotency_key)
     if earlier is None:
@@ -81,6 +84,8 @@ def create_user(body: dict[str, Any], idempotency_key: str | None = None) -> tup
 
 
 def _create(body: dict[str, Any], remember: dict[str, Any] | None) -> tuple[Any, int, dict[str, str]]:
+    import uuid  # noqa: PLC0415 - as in users.operations: not at cold start
+
     now = _now()
     user = {
         "id": str(uuid.uuid4()),
