@@ -258,25 +258,26 @@ class Api:
             # Vary on every answer, allowed origin or not, so a shared cache keeps them apart.
             allowed = self._cors.headers(origin) if origin and self._cors.allows(origin) else {}
             headers = {**allowed, "Vary": "Origin", **headers}
-        if self._metrics is not None:
+        logged = log.isEnabledFor(logging.INFO)
+        if self._metrics is not None or logged:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            self._metrics.record(operation_id, status, duration_ms, request_id)
-        if log.isEnabledFor(logging.INFO):
-            duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            log.info(
-                "%s %s -> %d in %.1f ms",
-                operation_id or "-",
-                request_id,
-                status,
-                duration_ms,
-                extra={
-                    "requestId": request_id,
-                    "operationId": operation_id,
-                    "status": status,
-                    "durationMs": duration_ms,
-                    "coldStart": cold,
-                },
-            )
+            if self._metrics is not None:
+                self._metrics.record(operation_id, status, duration_ms, request_id)
+            if logged:
+                log.info(
+                    "%s %s -> %d in %.1f ms",
+                    operation_id or "-",
+                    request_id,
+                    status,
+                    duration_ms,
+                    extra={
+                        "requestId": request_id,
+                        "operationId": operation_id,
+                        "status": status,
+                        "durationMs": duration_ms,
+                        "coldStart": cold,
+                    },
+                )
         return render(version, status, headers, body)
 
     def _route(self, request: Request) -> tuple[Route, Mapping[str, str]]:
