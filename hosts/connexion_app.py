@@ -378,6 +378,7 @@ def main() -> int:
 
     from local.dynamodb_local import DEFAULT_PORT as DYNAMODB_PORT  # noqa: PLC0415 - local tooling
     from local.dynamodb_local import DynamoDBLocal, port_in_use  # noqa: PLC0415
+    from local.server import configure_environment  # noqa: PLC0415
     from local.tables import create_table  # noqa: PLC0415
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -395,7 +396,7 @@ def main() -> int:
             else:
                 DATA_DIR.mkdir(parents=True, exist_ok=True)
                 endpoint = stack.enter_context(DynamoDBLocal(dynamodb_port, DATA_DIR)).endpoint
-            _local_environment(endpoint)
+            configure_environment(endpoint)  # what `make dev` sets, so both hosts share a table
             import boto3  # noqa: PLC0415
 
             create_table(boto3.client("dynamodb"), os.environ["TABLE_NAME"])
@@ -403,19 +404,6 @@ def main() -> int:
         log.info("Users API on Connexion: http://%s:%d", HOST, port)
         uvicorn.run(create_app(), host=HOST, port=port, log_level="info")
     return 0
-
-
-def _local_environment(endpoint: str) -> None:
-    """What `make dev` sets for DynamoDB Local, so both local hosts read and write the same table."""
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    os.environ["AWS_REGION"] = region
-    os.environ.setdefault("AWS_DEFAULT_REGION", region)
-    if not os.environ.get("AWS_ACCESS_KEY_ID"):
-        os.environ["AWS_ACCESS_KEY_ID"] = "local"  # DynamoDB Local checks a signature, not a signer
-        os.environ["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - not a secret
-        os.environ.pop("AWS_SESSION_TOKEN", None)
-    os.environ.setdefault("TABLE_NAME", "users")
 
 
 if __name__ == "__main__":

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from connexion import AsyncApp, request
 from connexion.lifecycle import ConnexionResponse
 from connexion.resolver import Resolver
 from mangum import Mangum
 
+from bench.stacks.gateway_spec import spec_without_security
 from dispatch import HttpProblem
 from users import operations
 
@@ -81,20 +81,10 @@ def _problem(req: Any, problem: Exception) -> ConnexionResponse:
     )
 
 
-def _spec() -> dict[str, Any]:
-    """openapi.yaml without its security requirements: API Gateway checks the JWT before the
-    function runs, and the project's handler does not check it either."""
-    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    spec.pop("security", None)
-    for item in spec["paths"].values():
-        for operation in item.values():
-            if isinstance(operation, dict):
-                operation.pop("security", None)
-    return spec
-
-
 app = AsyncApp(__name__, specification_dir=str(ROOT))
-app.add_api(_spec(), resolver=Resolver(function_resolver=_FUNCTIONS.__getitem__), pythonic_params=True)
+app.add_api(
+    spec_without_security(), resolver=Resolver(function_resolver=_FUNCTIONS.__getitem__), pythonic_params=True
+)
 app.add_error_handler(HttpProblem, _problem)
 handler = Mangum(app, lifespan="off")
 

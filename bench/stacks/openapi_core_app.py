@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import PathError
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from bench.stacks.gateway_spec import spec_without_security
 from dispatch import HttpProblem
 from users import operations
 
@@ -29,20 +29,8 @@ _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "tr
 _JSON = json.loads
 
 
-def _spec() -> dict[str, Any]:
-    """openapi.yaml without its security requirements: API Gateway checks the JWT before the
-    function runs, and the project's handler does not check it either."""
-    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
-    spec.pop("security", None)
-    for item in spec["paths"].values():
-        for operation in item.values():
-            if isinstance(operation, dict):
-                operation.pop("security", None)
-    return spec
-
-
 openapi = OpenAPI.from_dict(
-    _spec(),
+    spec_without_security(),
     config=Config(extra_media_type_deserializers={"application/merge-patch+json": _JSON}),
 )
 
