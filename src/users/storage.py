@@ -138,9 +138,7 @@ class UserStore:
         A null removes the member (tags become empty). Only an existing user at one of the
         `expected` versions (any version when None) is changed.
         """
-        from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415 - boto3 is loaded by now
-
-        serialise = TypeSerializer().serialize
+        serialise = _serialiser()
         names = {"#version": "version", "#updatedAt": "updatedAt"}
         values: dict[str, Any] = {":one": {"N": "1"}, ":now": {"S": now}}
         sets = ["#version = #version + :one", "#updatedAt = :now"]
@@ -349,10 +347,15 @@ def _release(table: str, user: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _to_item(pk: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+def _serialiser() -> Any:
+    """boto3's Python-to-DynamoDB conversion (Decimal for numbers; a float is refused)."""
     from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415 - boto3 is loaded by now
 
-    serialise = TypeSerializer().serialize
+    return TypeSerializer().serialize
+
+
+def _to_item(pk: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    serialise = _serialiser()
     item = {name: serialise(value) for name, value in record.items() if value is not None}
     item["pk"] = {"S": pk}
     item["kind"] = {"S": kind}
