@@ -49,16 +49,6 @@ def load_event(path: Path) -> dict[str, Any]:
     return event
 
 
-def load_handler() -> Handler:
-    """src/app.py's handler, imported as Lambda imports it (with src/ as the code root)."""
-    src = str(ROOT / "src")
-    if src not in sys.path:
-        sys.path.insert(0, src)
-    import app  # noqa: PLC0415 - importable only once src/ is on sys.path
-
-    return app.handler
-
-
 def _point_at_local_dynamodb() -> None:
     port = os.environ.get("DYNAMODB_LOCAL_PORT", "8000")
     server.configure_environment(f"http://{server.HOST}:{port}")
@@ -76,7 +66,7 @@ def invoke(paths: list[Path], handler: Handler | None = None, out: Any = None, *
     if handler is None:
         if not aws:
             _point_at_local_dynamodb()
-        handler = load_handler()
+        handler = server.load_handler()  # an import that fails is reported as Lambda reports it
     status = 0
     for path, event in events:
         context = LambdaContext()
