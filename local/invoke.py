@@ -15,16 +15,11 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from local import server
 from local.lambda_context import LambdaContext
-
-ROOT = Path(__file__).resolve().parent.parent
-
-Handler = Callable[[dict[str, Any], Any], Any]
 
 
 class EventFileError(ValueError):
@@ -54,7 +49,9 @@ def _point_at_local_dynamodb() -> None:
     server.configure_environment(f"http://{server.HOST}:{port}")
 
 
-def invoke(paths: list[Path], handler: Handler | None = None, out: Any = None, *, aws: bool = False) -> int:
+def invoke(
+    paths: list[Path], handler: server.Handler | None = None, out: Any = None, *, aws: bool = False
+) -> int:
     """Invoke the handler with each event file in turn; return the process exit status."""
     out = out or sys.stdout
     # Check every file before the first invocation, so a typo does not leave half the events run.
