@@ -391,7 +391,6 @@ def main() -> int:
     if is_running_from_reloader():
         # The serving child: the parent already started DynamoDB Local and put its endpoint in the
         # environment this process inherited.
-        _watch_openapi_yaml()
         _serve(port, ApiDocs(LocalApi(load_handler())))
         return 0
 
@@ -415,6 +414,9 @@ def main() -> int:
             )
             log.info("Users API: http://%s:%d (Ctrl-C stops both)", HOST, port)
             log.info("API docs: http://%s:%d/docs", HOST, port)
+            # The parent rewrites the generated files: the child exits at the first file it sees
+            # change, and would leave the rest of a rewrite undone.
+            _watch_openapi_yaml()
             _serve(port, _not_served)
     except PortInUseError as error:
         log.error("%s Set DYNAMODB_LOCAL_PORT to use another port.", error)
