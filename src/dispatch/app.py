@@ -328,7 +328,7 @@ class Api:
     @staticmethod
     def _problem(problem: HttpProblem, request_id: str) -> tuple[int, Headers, str]:
         headers: dict[str, str | list[str]] = {**problem.headers, "Content-Type": PROBLEM_JSON}
-        return problem.status, headers, jsonio.dumps(problem.body(request_id))
+        return problem.status, headers, problem.json(request_id)
 
 
 def _request_id(context: Any) -> str:
