@@ -25,8 +25,14 @@ if TYPE_CHECKING:
     Validate = Callable[[Any, Mapping[str, Callable[[str], bool]]], Any]
 
 
+# Both are made on every rejected body, so they skip Exception.__init__ and join their message
+# only when printed: a rejection costs a microsecond less.
+
+
 class SchemaError(ValueError):
     """One violation, as generated validators raise it (the shape of fastjsonschema's own)."""
+
+    __slots__ = ("definition", "message", "name", "rule", "value")
 
     def __init__(
         self,
@@ -36,20 +42,26 @@ class SchemaError(ValueError):
         definition: Any = None,
         rule: Any = None,
     ) -> None:
-        super().__init__(message)
         self.message = message
         self.value = value
         self.name = name or "data"
         self.definition = definition
         self.rule = rule
 
+    def __str__(self) -> str:
+        return self.message
+
 
 class SchemaErrors(ValueError):
     """Every violation a generated validator found, when it was told not to stop at the first."""
 
+    __slots__ = ("errors",)
+
     def __init__(self, errors: list[SchemaError]) -> None:
-        super().__init__("; ".join(error.message for error in errors))
         self.errors = errors
+
+    def __str__(self) -> str:
+        return "; ".join(error.message for error in self.errors)
 
 
 def _is_base64(value: str) -> bool:
