@@ -52,9 +52,10 @@ class HttpProblem(Exception):
         headers: Mapping[str, str] | None = None,
         violations: Sequence[Violation] = (),
     ) -> None:
-        super().__init__(detail)
+        # No Exception.__init__, on the path of every error: BaseException.__new__ has already put
+        # the arguments in `args`.
         self.detail = detail
-        self.headers: dict[str, str] = dict(headers or {})
+        self.headers: dict[str, str] = dict(headers) if headers else {}
         self.violations = tuple(violations)
 
     def body(self, request_id: str) -> dict[str, Any]:

@@ -107,3 +107,19 @@ def test_if_match_header_is_honoured_in_any_case(
     headers = {name: etag, "Content-Type": "application/json"}
     reply = users.send(build("PATCH", f"/users/{user['id']}", headers=headers, body='{"name": "Bea"}'))
     assert reply.status == status, reply
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"content-type": 5}, {"content-type": None}, {"Content-Type": ["application/json"]}, {"x-n": {}}],
+    ids=["number", "null", "list under a capitalised name", "object"],
+)
+def test_a_header_that_is_not_text_makes_the_event_unreadable(users: ApiClient, headers: Any) -> None:
+    event = http_event("POST", "/users", body='{"email": "ana@example.com", "name": "Ana"}')
+    event["headers"] = headers
+
+    reply = users.send(event)
+
+    assert reply.status == 400, reply
+    expected = "The event is not an API Gateway request: headers is not an object of strings."
+    assert reply.json["detail"] == expected
