@@ -15,17 +15,18 @@ adds is what keeps the answers alike:
   operation declares both application/json and application/problem+json;
 - domain errors (`dispatch.HttpProblem`), Connexion's validation errors, unknown routes (404) and
   wrong methods (405) all become the dispatcher's problem body: type, title, status, detail, code,
-  requestId and, for a 400, `errors` naming each violation.
+  requestId and, for a 400, `errors` naming each violation;
+- a trailing slash is ignored and OPTIONS answers 204 with Allow, as API Gateway's events reach the
+  dispatcher (`GatewayPaths`).
 
 Limitation: the spec's security requirements are removed before Connexion reads it. On AWS, API
 Gateway checks the JWT before the function runs and the function trusts it; this host does the same,
 so it must sit behind something that authenticates callers (a gateway, a load balancer, a proxy).
 
 Limitation: Connexion words its violation messages with jsonschema's text and the dispatcher with
-fastjsonschema's, so `errors[].message` differs while `in` and `name` agree. Connexion also answers
-OPTIONS with 405 (the dispatcher answers 204 with Allow), redirects `/users/` to `/users` (307)
-instead of serving it, sets no body size limit (the dispatcher answers 413 past MAX_BODY_BYTES) and
-treats a body sent without content-length (chunked) as missing.
+fastjsonschema's, so `errors[].message` differs while `in` and `name` agree. Connexion also sets no
+body size limit (the dispatcher answers 413 past MAX_BODY_BYTES) and treats a body sent without
+content-length (chunked) as missing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import copy
 import functools
 import logging
 import os
-import re
 import signal
 import sys
 import uuid
@@ -47,6 +47,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft4Validator, ValidationError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 with warnings.catch_warnings():
     # Connexion 3.3 still imports parts of jsonschema that warn, on import, that they are deprecated.
@@ -55,6 +56,7 @@ with warnings.catch_warnings():
     from connexion import AsyncApp
     from connexion.datastructures import MediaTypeDict
     from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+    from connexion.middleware import MiddlewarePosition
     from connexion.options import SwaggerUIOptions
     from connexion.resolver import Resolution, Resolver
     from connexion.validators import JSONRequestBodyValidator, ParameterValidator
@@ -70,7 +72,7 @@ from dispatch.problems import (
     UnsupportedMediaType,
     invalid,
 )
-from dispatch.routing import PATH_PARAMETER
+from dispatch.routing import Router, allowed_methods
 from dispatch.schema import member_name
 from dispatch.spec import HTTP_METHODS
 
@@ -241,26 +243,43 @@ def _body_violations(error: ValidationError) -> list[Violation]:
 # --- One problem shape for every error ------------------------------------------------------------
 
 
-class _Routes:
-    """The spec's paths, for the errors Connexion raises before an operation is chosen."""
+def _routes(spec: Mapping[str, Any]) -> Router:
+    """The spec's paths, routed as the dispatcher routes them; each method holds the media types
+    its request body accepts, for the errors Connexion raises before an operation is chosen."""
+    router = Router()
+    for template, item in (spec.get("paths") or {}).items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                media = list(_resolve(spec, operation.get("requestBody", {})).get("content", {}))
+                router.add(template, method, media, f"/paths/{template}/{method}")
+    return router
 
-    def __init__(self, spec: Mapping[str, Any]) -> None:
-        self._routes: list[tuple[re.Pattern[str], dict[str, list[str]]]] = []
-        for template, item in (spec.get("paths") or {}).items():
-            pieces = PATH_PARAMETER.split(template)
-            regex = "".join(re.escape(p) if i % 2 == 0 else "[^/]+" for i, p in enumerate(pieces))
-            methods = {
-                method.upper(): list(_resolve(spec, operation.get("requestBody", {})).get("content", {}))
-                for method, operation in item.items()
-                if method in HTTP_METHODS
-            }
-            self._routes.append((re.compile(regex + r"/?\Z"), methods))
 
-    def methods(self, path: str) -> dict[str, list[str]]:
-        for pattern, methods in self._routes:
-            if pattern.match(path):
-                return methods
-        return {}
+class GatewayPaths:
+    """What the dispatcher does before it chooses an operation, done before Connexion routes:
+    `/users/` is `/users`, and OPTIONS on a path without an OPTIONS operation answers 204 with the
+    path's methods in Allow. (Connexion would redirect the one and answer 405 to the other.)"""
+
+    def __init__(self, app: ASGIApp, routes: Router) -> None:
+        self._app = app
+        self._routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if len(path) > 1 and path.endswith("/"):
+                path = path.rstrip("/") or "/"
+                scope = {**scope, "path": path}
+                if scope.get("raw_path"):
+                    scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
+            found = self._routes.match(path, decode=False) if scope["method"] == "OPTIONS" else None
+            if found is not None and "OPTIONS" not in found[0].methods:
+                allow = ", ".join([*allowed_methods(found[0]), "OPTIONS"])
+                headers = [(b"allow", allow.encode())]
+                await send({"type": "http.response.start", "status": 204, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await self._app(scope, receive, send)
 
 
 def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
@@ -272,19 +291,18 @@ def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
-def _translate(error: HTTPException, request: ConnexionRequest, routes: _Routes) -> HttpProblem:
+def _translate(error: HTTPException, request: ConnexionRequest, routes: Router) -> HttpProblem:
     """The dispatcher's problem for an HTTP error Connexion or Starlette raised."""
     status = error.status_code
-    if status == 404:
+    found = routes.match(request.url.path, decode=False)
+    if status == 404 or found is None:
         return NotFound("No operation is defined for this path.")
+    route = found[0]
     if status == 405:
-        methods = set(routes.methods(request.url.path))
-        if "GET" in methods:
-            methods.add("HEAD")
-        allowed = ", ".join(sorted(methods))
+        allowed = ", ".join(allowed_methods(route))
         return MethodNotAllowed(f"This path supports {allowed}.", headers={"Allow": allowed})
     if status == 415:
-        accepted = routes.methods(request.url.path).get(request.method.upper(), [])
+        accepted = route.methods.get(request.method.upper(), [])
         return UnsupportedMediaType(f"The request body must be sent as one of: {', '.join(accepted)}.")
     if status == 400:
         return BadRequest(str(error.detail))
@@ -326,7 +344,7 @@ def create_app(operations: object = None, spec_path: Path = SPEC_PATH) -> AsyncA
     # It warns on every request to an operation that accepts two media types, as updateUser does.
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     spec = _without_security(yaml.safe_load(spec_path.read_text(encoding="utf-8")))
-    routes = _Routes(spec)
+    routes = _routes(spec)
     app = AsyncApp(
         __name__,
         pythonic_params=True,
@@ -347,6 +365,7 @@ def create_app(operations: object = None, spec_path: Path = SPEC_PATH) -> AsyncA
             "body": MediaTypeDict({"*/*json": ViolationJSONBodyValidator}),
         },
     )
+    app.add_middleware(GatewayPaths, position=MiddlewarePosition.BEFORE_SWAGGER, routes=routes)
     app.add_error_handler(HttpProblem, _on_problem)
     app.add_error_handler(
         HTTPException, lambda request, error: _on_problem(request, _translate(error, request, routes))

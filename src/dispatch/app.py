@@ -26,7 +26,7 @@ from dispatch.problems import (
     Violation,
     invalid,
 )
-from dispatch.routing import Router, parse_template
+from dispatch.routing import Router, allowed_methods, parse_template
 from dispatch.spec import Document, SpecError
 
 if TYPE_CHECKING:
@@ -297,24 +297,17 @@ class Api:
             raise NotFound("No operation is defined for this path.")
         return found
 
-    @staticmethod
-    def _allowed(route: Route) -> list[str]:
-        methods = set(route.methods)
-        if "GET" in methods:
-            methods.add("HEAD")
-        return sorted(methods)
-
     def _operation(self, request: Request, route: Route) -> Operation:
         operation: Operation | None = route.methods.get(request.method)
         if operation is None and request.method == "HEAD":
             operation = route.methods.get("GET")
         if operation is None:
-            allowed = ", ".join(self._allowed(route))
+            allowed = ", ".join(allowed_methods(route))
             raise MethodNotAllowed(f"This path supports {allowed}.", headers={"Allow": allowed})
         return operation
 
     def _options(self, request: Request, route: Route) -> tuple[int, Headers, None]:
-        allowed = self._allowed(route)
+        allowed = allowed_methods(route)
         headers: dict[str, str | list[str]] = {"Allow": ", ".join([*allowed, "OPTIONS"])}
         origin = request.headers.get("origin")
         wanted = request.headers.get("access-control-request-method", "").upper()

@@ -27,6 +27,14 @@ class Route:
         self.methods: dict[str, Any] = {}
 
 
+def allowed_methods(route: Route) -> list[str]:
+    """The methods a path answers, as an Allow header lists them: HEAD wherever there is GET."""
+    methods = set(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def parse_template(template: str, where: str) -> Route:
     if not template.startswith("/"):
         raise SpecError(where, "a path must start with /")

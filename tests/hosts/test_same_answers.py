@@ -180,10 +180,15 @@ def run_session(send: Send) -> list[tuple[str, Answer]]:
             json_body={"email": "di@example.com", "name": "Di"},
         )
     )
+    call(Step("options on the collection", "OPTIONS", "/users"))
+    call(Step("options on an item", "OPTIONS", user))
+    call(Step("trailing slash on the collection", "GET", "/users/", query={"email": "ada@example.com"}))
+    call(Step("trailing slash on an item", "GET", f"{user}/"))
     call(Step("delete", "DELETE", user))
     call(Step("get deleted", "GET", user))
     call(Step("delete deleted", "DELETE", user))
     call(Step("unknown route", "GET", "/nowhere"))
+    call(Step("options on an unknown route", "OPTIONS", "/nowhere"))
     call(Step("wrong method", "PUT", "/users"))
     call(Step("wrong method on an item", "POST", user))
     return transcript
