@@ -23,15 +23,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
-from local.spec import SOURCE, load_yaml_spec
+from local.spec import SOURCE, import_from_src, load_yaml_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 TEMPLATE_EVENT = "getHealth.json"  # the shape every new event copies: headers, requestContext
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_PARAM = re.compile(r"\{([^{}/]+)\}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
@@ -51,29 +49,26 @@ class Match:
 
 
 def match(spec: dict[str, Any], method: str, path: str) -> Match:
-    """The spec's operation for `method` and `path`: concrete paths first, then templates in order."""
-    paths: dict[str, Any] = spec.get("paths") or {}
-    candidates = sorted(paths, key=lambda template: "{" in template)  # stable: keeps document order
-    for template in candidates:
-        values = _match_template(template, path)
-        if values is None:
-            continue
-        operations = {m.upper(): op for m, op in paths[template].items() if m in _METHODS}
-        operation = operations.get(method.upper())
-        if operation is None:
-            allowed = ", ".join(sorted(operations)) or "nothing"
-            raise EventError(f"{template} has no {method.upper()} operation in the spec (it has {allowed}).")
-        return Match(template, operation, values)
-    raise EventError(f"No path of the spec matches {path}.")
+    """The spec's operation for `method` and `path`, found by the dispatcher's own router."""
+    import_from_src()
+    from dispatch.routing import Router  # noqa: PLC0415 - importable once src/ is on sys.path
+    from dispatch.spec import HTTP_METHODS  # noqa: PLC0415
 
-
-def _match_template(template: str, path: str) -> dict[str, str] | None:
-    pieces = _PARAM.split(template)
-    regex = "".join(re.escape(p) if i % 2 == 0 else "([^/]+)" for i, p in enumerate(pieces))
-    found = re.fullmatch(regex, path)
+    router = Router()
+    for template, item in (spec.get("paths") or {}).items():
+        for name, operation in item.items():
+            if name in HTTP_METHODS:
+                router.add(template, name, operation, f"/paths/{template}/{name}")
+    found = router.match(path, decode=True)
     if found is None:
-        return None
-    return {name: unquote(value) for name, value in zip(pieces[1::2], found.groups(), strict=True)}
+        raise EventError(f"No path of the spec matches {path}.")
+    route, values = found
+    operation = route.methods.get(method.upper())
+    if operation is None:
+        allowed = ", ".join(sorted(route.methods)) or "nothing"
+        wanted = method.upper()
+        raise EventError(f"{route.template} has no {wanted} operation in the spec (it has {allowed}).")
+    return Match(route.template, operation, values)
 
 
 def build_event(

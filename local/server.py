@@ -296,9 +296,7 @@ class _QuietRequestHandler(WSGIRequestHandler):
 
 def load_handler() -> Handler:
     """src/app.py's handler, imported as Lambda imports it; a failing import answers 500 until fixed."""
-    src = str(ROOT / "src")
-    if src not in sys.path:
-        sys.path.insert(0, src)
+    spec.import_from_src()
     try:
         import app  # noqa: PLC0415 - importable only once src/ is on sys.path, and only in the child
     except Exception:

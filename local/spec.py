@@ -28,10 +28,15 @@ def render(spec: dict) -> str:
     return json.dumps(spec, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def main() -> int:
-    """Regenerate both, or neither: a spec that does not load leaves the last good copies."""
+def import_from_src() -> None:
+    """Make the function's own packages (dispatch, users, app) importable, as Lambda's path does."""
     if str(TARGET.parent) not in sys.path:
         sys.path.insert(0, str(TARGET.parent))
+
+
+def main() -> int:
+    """Regenerate both, or neither: a spec that does not load leaves the last good copies."""
+    import_from_src()
     from local import codegen  # noqa: PLC0415 - it imports dispatch, importable once src/ is on sys.path
 
     spec = load_yaml_spec(SOURCE)
