@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import UTC, datetime
 
 from dispatch._typing import TYPE_CHECKING
@@ -106,6 +105,8 @@ def update_user(
     # A new email moves the user's marker in a transaction based on the user as read; a concurrent
     # write makes it stale, and without If-Match the patch is applied again to the newer user.
     for attempt in range(_MAX_WRITE_ATTEMPTS):
+        if attempt:
+            store.back_off(attempt)
         current = _existing(user_id)
         _check_precondition(current, expected)
         updated = _merge(current, body)
@@ -114,7 +115,6 @@ def update_user(
         except StaleVersion:
             if expected is not None:
                 raise
-            _pause(attempt)
             continue
         return _public(updated), 200, {"ETag": _etag(updated)}
     raise StorageUnavailable()
@@ -123,6 +123,8 @@ def update_user(
 def delete_user(user_id: str, if_match: str | None = None) -> tuple[None, int]:
     expected = _expected_versions(if_match)
     for attempt in range(_MAX_WRITE_ATTEMPTS):
+        if attempt:
+            store.back_off(attempt)
         current = _existing(user_id)
         _check_precondition(current, expected)
         try:
@@ -130,17 +132,9 @@ def delete_user(user_id: str, if_match: str | None = None) -> tuple[None, int]:
         except StaleVersion:
             if expected is not None:
                 raise
-            _pause(attempt)
             continue
         return None, 204
     raise StorageUnavailable()
-
-
-def _pause(attempt: int) -> None:
-    """Back off before trying again, with jitter so racing requests spread out."""
-    import random  # noqa: PLC0415 - needed only under contention
-
-    time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 5)))  # noqa: S311 - jitter, not secrecy
 
 
 def _existing(user_id: str) -> dict[str, Any]:
@@ -199,7 +193,7 @@ def _public(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def _expiry() -> int:
-    return int(time.time()) + IDEMPOTENCY_TTL_SECONDS
+    return int(store.clock()) + IDEMPOTENCY_TTL_SECONDS
 
 
 def _now() -> str:

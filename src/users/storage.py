@@ -27,7 +27,7 @@ from users.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import Any
 
 USER = "USER#"
@@ -55,9 +55,21 @@ def email_key(email: str) -> str:
 
 
 class UserStore:
-    def __init__(self, table_name: str | None = None, client: Any = None) -> None:
+    """The table's users. `clock` (epoch seconds) and `sleep` are time.time and time.sleep unless a
+    test gives its own, to see retries and expiry without waiting for them."""
+
+    def __init__(
+        self,
+        table_name: str | None = None,
+        client: Any = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._table_name = table_name
         self._client = client
+        self.clock = clock
+        self._sleep = sleep
 
     @property
     def table(self) -> str:
@@ -110,7 +122,7 @@ class UserStore:
                 "expiresAt": {"N": str(remember["expiresAt"])},
             }
             # An expired record may linger until DynamoDB's TTL sweep removes it; it no longer counts.
-            now = {":now": {"N": str(int(time.time()))}}
+            now = {":now": {"N": str(int(self.clock()))}}
             items.append(_put(self.table, record, "attribute_not_exists(pk) OR expiresAt < :now", now))
         reasons = self._transact(items)
         if reasons is None:
@@ -126,7 +138,7 @@ class UserStore:
                 TableName=self.table, Key=_key(IDEMPOTENCY + key), ConsistentRead=True
             )
         item = found.get("Item")
-        if not item or int(item["expiresAt"]["N"]) < time.time():
+        if not item or int(item["expiresAt"]["N"]) < self.clock():
             return None
         return {"fingerprint": item["fingerprint"]["S"], "response": json.loads(item["response"]["S"])}
 
@@ -260,6 +272,10 @@ class UserStore:
         (409, 412) for the others rather than a 503.
         """
         for attempt in range(_TRANSACTION_TRIES):
+            if attempt:
+                import random  # noqa: PLC0415 - needed only under contention
+
+                self._sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter, not secrecy
             try:
                 with _translated():
                     self.client.transact_write_items(TransactItems=items)
@@ -267,12 +283,16 @@ class UserStore:
                 codes = cancelled.reasons + ["None"] * (len(items) - len(cancelled.reasons))
                 if "TransactionConflict" not in codes or "ConditionalCheckFailed" in codes:
                     return codes
-                import random  # noqa: PLC0415 - needed only under contention
-
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not secrecy
             else:
                 return None
         raise StorageUnavailable()
+
+    def back_off(self, retry: int) -> None:
+        """Wait before retry number `retry` (1, 2, ...) of a write that lost a race: jittered, so
+        racing writers spread out, under a ceiling that doubles from 10 ms and stops at 320 ms."""
+        import random  # noqa: PLC0415 - needed only under contention
+
+        self._sleep(random.uniform(0, 0.01 * 2 ** min(retry - 1, 5)))  # noqa: S311 - jitter, not secrecy
 
 
 class KeyAlreadyUsed(Exception):

@@ -170,18 +170,20 @@ def test_same_key_with_another_body_returns_422_and_creates_nothing(
 def test_an_expired_idempotency_key_no_longer_replays(
     api: ApiClient, local_store: UserStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(operations, "IDEMPOTENCY_TTL_SECONDS", -10)  # records written already expired
     first = api.post(
         "/users", json_body={"email": "e1@example.com", "name": "E"}, headers={"idempotency-key": "k-3"}
     )
+    a_day_later = time.time() + operations.IDEMPOTENCY_TTL_SECONDS + 60
+    monkeypatch.setattr(local_store, "clock", lambda: a_day_later)
     second = api.post(
         "/users", json_body={"email": "e2@example.com", "name": "E"}, headers={"idempotency-key": "k-3"}
     )
     assert first.status == second.status == 201
     assert first.json["id"] != second.json["id"]
+    # The expired record was replaced by the second create's, which expires a day after it.
     records = [i for i in table_items(local_store) if i["kind"]["S"] == "idempotency"]
     assert len(records) == 1
-    assert int(records[0]["expiresAt"]["N"]) < time.time()
+    assert int(records[0]["expiresAt"]["N"]) > a_day_later
 
 
 def test_idempotency_records_carry_the_ttl_attribute_the_table_expires(
