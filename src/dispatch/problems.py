@@ -52,11 +52,13 @@ class HttpProblem(Exception):
         headers: Mapping[str, str] | None = None,
         violations: Sequence[Violation] = (),
     ) -> None:
-        # No Exception.__init__, on the path of every error: BaseException.__new__ has already put
-        # the arguments in `args`.
+        # No Exception.__init__ on the path of every error: __str__ below gives the detail instead.
         self.detail = detail
         self.headers: dict[str, str] = dict(headers) if headers else {}
         self.violations = tuple(violations)
+
+    def __str__(self) -> str:
+        return self.detail
 
     def body(self, request_id: str) -> dict[str, Any]:
         problem: dict[str, Any] = {
