@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -350,10 +351,13 @@ def _watch_openapi_yaml() -> Any:
                 return
             if source not in (event.src_path, getattr(event, "dest_path", None)):
                 return
-            try:
-                spec.main()
-            except Exception:  # a half-edited spec must not stop the server
-                log.warning("openapi.yaml does not load; src/openapi.json is unchanged.", exc_info=True)
+            # In a process of its own, so it runs the generator as it is now: this parent lives as
+            # long as `make dev`, and would keep the dispatch and codegen modules it first imported.
+            done = subprocess.run(
+                [sys.executable, "-m", "local.spec"], cwd=ROOT, capture_output=True, text=True, check=False
+            )
+            if done.returncode != 0:  # a half-edited spec must not stop the server
+                log.warning("openapi.yaml does not load; src/openapi.json is unchanged.\n%s", done.stderr)
 
     observer = Observer()
     observer.schedule(Regenerate(), str(ROOT), recursive=False)

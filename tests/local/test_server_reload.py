@@ -117,11 +117,17 @@ def server(project_copy: Path) -> Iterator[Server]:
         running.stop()
 
 
+NAME_LIMIT = "maxLength: 100"  # a user's name, in openapi.yaml
+NEW_NAME_LIMIT = 7
+
+
 def _edit(path: Path) -> None:
     if path.suffix == ".yaml":
-        # A change the spec's JSON copy shows: a saved file whose meaning did not change reloads nothing.
+        # A change of meaning (a saved file whose meaning did not change reloads nothing), and one
+        # the generated validators must follow, not only the spec's JSON copy.
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("  version: 1.0.0", "  version: 1.0.1", 1), encoding="utf-8")
+        assert text.count(NAME_LIMIT) == 1, "the name's length limit moved: update this test"
+        path.write_text(text.replace(NAME_LIMIT, f"maxLength: {NEW_NAME_LIMIT}"), encoding="utf-8")
         return
     with path.open("a", encoding="utf-8") as f:
         f.write("\n# saved again by test_server_reload\n")
@@ -146,9 +152,19 @@ def test_saving_code_or_spec_reloads_and_keeps_the_data(server: Server, project_
         assert again.status_code == 200, again.text
         assert again.json() == created.json()
 
-    generated = project_copy / "src"
-    assert '"version":"1.0.1"' in (generated / "openapi.json").read_text(encoding="utf-8")
-    assert not list(generated.rglob(".*.partial")), "a rewrite of the generated files was cut short"
+    # The reloaded server enforces the new limit, with validators generated for it (not compiled
+    # at init as a stale build would be), and no rewrite was left half done.
+    too_long = requests.post(
+        f"{server.url}/users",
+        json={"email": "long@example.com", "name": "x" * (NEW_NAME_LIMIT + 1)},
+        timeout=10,
+    )
+    assert too_long.status_code == 400, too_long.text
+    assert too_long.json()["errors"][0]["name"] == "name"
+    generated = project_copy / "src" / "openapi_validators"
+    limit_message = f"must be shorter than or equal to {NEW_NAME_LIMIT} characters"
+    assert any(limit_message in module.read_text(encoding="utf-8") for module in generated.glob("*.py"))
+    assert not list(generated.parent.rglob(".*.partial")), "a rewrite of the generated files was cut short"
 
 
 def test_each_request_is_one_readable_log_line(server: Server) -> None:
