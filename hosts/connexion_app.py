@@ -24,7 +24,8 @@ Gateway checks the JWT before the function runs and the function trusts it; this
 so it must sit behind something that authenticates callers (a gateway, a load balancer, a proxy).
 
 Limitation: Connexion words its violation messages with jsonschema's text and the dispatcher with
-fastjsonschema's, so `errors[].message` differs while `in` and `name` agree. Connexion also sets no
+fastjsonschema's, so `errors[].message` differs while `in` and `name` agree. OPTIONS is answered
+without CORS headers (the dispatcher adds them when CORS_ALLOW_ORIGINS is set). Connexion sets no
 body size limit (the dispatcher answers 413 past MAX_BODY_BYTES) and treats a body sent without
 content-length (chunked) as missing.
 """
@@ -72,9 +73,9 @@ from dispatch.problems import (
     UnsupportedMediaType,
     invalid,
 )
-from dispatch.routing import Router, allowed_methods
+from dispatch.routing import Router, allowed_methods, operation_router
 from dispatch.schema import member_name
-from dispatch.spec import HTTP_METHODS
+from dispatch.spec import HTTP_METHODS, Document, pointer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / ".local" / "dynamodb"  # shared with `make dev`
@@ -94,10 +95,10 @@ class OperationResolver(Resolver):
     A missing function raises Connexion's ResolverError while the app is built, not on a request.
     """
 
-    def __init__(self, operations: object, spec: Mapping[str, Any]) -> None:
+    def __init__(self, operations: object, document: Document) -> None:
         super().__init__(function_resolver=self._function)
         self._operations = operations
-        self._spec = spec
+        self._document = document
 
     def _function(self, operation_id: str) -> Callable[..., Any]:
         for name in (snake_case(operation_id), operation_id):
@@ -110,13 +111,13 @@ class OperationResolver(Resolver):
     def resolve(self, operation: Any) -> Resolution:
         resolution = super().resolve(operation)
         # Read from the document: Connexion resolves before it has merged the path's parameters.
-        item = self._spec["paths"][operation.path]
+        resolve = self._document.resolve
+        where = pointer("paths", operation.path, operation.method.lower())
+        item = self._document.raw["paths"][operation.path]
         own = item[operation.method.lower()]
-        declared = [
-            _resolve(self._spec, p) for p in [*item.get("parameters", []), *own.get("parameters", [])]
-        ]
+        declared = [resolve(p, where) for p in [*item.get("parameters", []), *own.get("parameters", [])]]
         headers = list(dict.fromkeys(p["name"] for p in declared if p.get("in") == "header"))
-        responses = {str(code): _resolve(self._spec, r) for code, r in own["responses"].items()}
+        responses = {str(code): resolve(r, where) for code, r in own["responses"].items()}
         media = {
             int(code): next(iter(r["content"]))
             for code, r in responses.items()
@@ -243,18 +244,6 @@ def _body_violations(error: ValidationError) -> list[Violation]:
 # --- One problem shape for every error ------------------------------------------------------------
 
 
-def _routes(spec: Mapping[str, Any]) -> Router:
-    """The spec's paths, routed as the dispatcher routes them; each method holds the media types
-    its request body accepts, for the errors Connexion raises before an operation is chosen."""
-    router = Router()
-    for template, item in (spec.get("paths") or {}).items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                media = list(_resolve(spec, operation.get("requestBody", {})).get("content", {}))
-                router.add(template, method, media, f"/paths/{template}/{method}")
-    return router
-
-
 class GatewayPaths:
     """What the dispatcher does before it chooses an operation, done before Connexion routes:
     `/users/` is `/users`, and OPTIONS on a path without an OPTIONS operation answers 204 with the
@@ -282,28 +271,22 @@ class GatewayPaths:
         await self._app(scope, receive, send)
 
 
-def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def _translate(error: HTTPException, request: ConnexionRequest, routes: Router) -> HttpProblem:
+def _translate(
+    error: HTTPException, request: ConnexionRequest, document: Document, routes: Router
+) -> HttpProblem:
     """The dispatcher's problem for an HTTP error Connexion or Starlette raised."""
     status = error.status_code
-    found = routes.match(request.url.path, decode=False)
-    if status == 404 or found is None:
+    if status == 404:
         return NotFound("No operation is defined for this path.")
-    route = found[0]
+    found = routes.match(request.url.path, decode=False) if status in (405, 415) else None
     if status == 405:
-        allowed = ", ".join(allowed_methods(route))
+        allowed = ", ".join(allowed_methods(found[0])) if found else ""
         return MethodNotAllowed(f"This path supports {allowed}.", headers={"Allow": allowed})
     if status == 415:
-        accepted = route.methods.get(request.method.upper(), [])
-        return UnsupportedMediaType(f"The request body must be sent as one of: {', '.join(accepted)}.")
+        operation = found[0].methods.get(request.method.upper(), {}) if found else {}
+        body = document.resolve(operation.get("requestBody", {}), "requestBody")
+        accepted = ", ".join(body.get("content", {}))
+        return UnsupportedMediaType(f"The request body must be sent as one of: {accepted}.")
     if status == 400:
         return BadRequest(str(error.detail))
     log.warning("Connexion answered %d: %s", status, error.detail)
@@ -344,19 +327,18 @@ def create_app(operations: object = None, spec_path: Path = SPEC_PATH) -> AsyncA
     # It warns on every request to an operation that accepts two media types, as updateUser does.
     logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     spec = _without_security(yaml.safe_load(spec_path.read_text(encoding="utf-8")))
-    routes = _routes(spec)
+    document = Document(spec)
+    routes = operation_router(document)
     app = AsyncApp(
         __name__,
         pythonic_params=True,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
     )
-    resolver = OperationResolver(operations, spec)
+    resolver = OperationResolver(operations, document)
     # Connexion resolves operations when the app starts serving; fail here instead, as the Lambda
     # fails at init, so a missing function is found before any server is up.
-    for item in (spec.get("paths") or {}).values():
-        for method in HTTP_METHODS:
-            if isinstance(item.get(method), dict):
-                resolver.resolve_function_from_operation_id(item[method].get("operationId", ""))
+    for _template, _method, operation, _shared, _where in document.operations():
+        resolver.resolve_function_from_operation_id(operation.get("operationId", ""))
     app.add_api(
         spec,
         resolver=resolver,
@@ -368,12 +350,13 @@ def create_app(operations: object = None, spec_path: Path = SPEC_PATH) -> AsyncA
     app.add_middleware(GatewayPaths, position=MiddlewarePosition.BEFORE_SWAGGER, routes=routes)
     app.add_error_handler(HttpProblem, _on_problem)
     app.add_error_handler(
-        HTTPException, lambda request, error: _on_problem(request, _translate(error, request, routes))
+        HTTPException,
+        lambda request, error: _on_problem(request, _translate(error, request, document, routes)),
     )
     # Connexion registers its own handler for its ProblemException subclass of HTTPException.
     app.add_error_handler(
         connexion.ProblemException,
-        lambda request, error: _on_problem(request, _translate(error, request, routes)),
+        lambda request, error: _on_problem(request, _translate(error, request, document, routes)),
     )
     app.add_error_handler(Exception, _on_unexpected)
     return app

@@ -51,15 +51,13 @@ class Match:
 def match(spec: dict[str, Any], method: str, path: str) -> Match:
     """The spec's operation for `method` and `path`, found by the dispatcher's own router."""
     import_from_src()
-    from dispatch.routing import Router  # noqa: PLC0415 - importable once src/ is on sys.path
-    from dispatch.spec import HTTP_METHODS  # noqa: PLC0415
+    from dispatch.routing import operation_router  # noqa: PLC0415 - importable once src/ is on sys.path
+    from dispatch.spec import Document  # noqa: PLC0415
 
-    router = Router()
-    for template, item in (spec.get("paths") or {}).items():
-        for name, operation in item.items():
-            if name in HTTP_METHODS:
-                router.add(template, name, operation, f"/paths/{template}/{name}")
-    found = router.match(path, decode=True)
+    if len(path) > 1 and path.endswith("/"):
+        # The dispatcher would serve it as the path without the slash; an event should not rely on it.
+        raise EventError(f"Write the path without its trailing slash: {path.rstrip('/') or '/'}")
+    found = operation_router(Document(spec)).match(path, decode=True)
     if found is None:
         raise EventError(f"No path of the spec matches {path}.")
     route, values = found

@@ -14,6 +14,8 @@ from dispatch.spec import SpecError
 if TYPE_CHECKING:
     from typing import Any
 
+    from dispatch.spec import Document
+
 PATH_PARAMETER = re.compile(r"\{([^{}/]+)\}")  # `{userId}` in a path template
 
 
@@ -25,6 +27,15 @@ class Route:
         self.names = names
         self.pattern = pattern
         self.methods: dict[str, Any] = {}
+
+
+def operation_router(document: Document) -> Router:
+    """The document's operation objects, routed as the dispatcher routes requests (for tools that
+    need to know which operation a method and path name, without serving it)."""
+    router = Router()
+    for template, method, operation, _shared, where in document.operations():
+        router.add(template, method, operation, where)
+    return router
 
 
 def allowed_methods(route: Route) -> list[str]:

@@ -108,6 +108,7 @@ def test_query_headers_and_body_are_written_as_api_gateway_sends_them(events_dir
         (["PUT", "/users"], "has no PUT operation"),
         (["GET", "/nowhere"], "No path of the spec matches"),
         (["GET", "users"], "must start with /"),
+        (["GET", "/users/"], "without its trailing slash: /users"),
         (["POST", "/users"], "requires a request body"),
         (["POST", "/users", "--body", "{"], "not JSON"),
         (["GET", "/health", "--body", "{}"], "takes no request body"),
