@@ -44,7 +44,6 @@ _RETRYABLE = frozenset(
         "RequestLimitExceeded",
         "InternalServerError",
         "ServiceUnavailable",
-        "TransactionConflictException",
         "TransactionInProgressException",
     }
 )
@@ -138,7 +137,8 @@ class UserStore:
                 TableName=self.table, Key=_key(IDEMPOTENCY + key), ConsistentRead=True
             )
         item = found.get("Item")
-        if not item or int(item["expiresAt"]["N"]) < self.clock():
+        # Whole seconds, as the condition that lets a create replace an expired record compares.
+        if not item or int(item["expiresAt"]["N"]) < int(self.clock()):
             return None
         return {"fingerprint": item["fingerprint"]["S"], "response": json.loads(item["response"]["S"])}
 
@@ -170,23 +170,29 @@ class UserStore:
             condition += (
                 f" AND #version IN ({', '.join(allowed)})" if allowed else " AND attribute_not_exists(pk)"
             )
-        try:
-            with _translated():
-                updated = self.client.update_item(
-                    TableName=self.table,
-                    Key=_key(USER + user_id),
-                    UpdateExpression=expression,
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                    ReturnValues="ALL_NEW",
-                )
-        except _ConditionFailed:
-            # The user is missing, or at another version.
-            if self.get(user_id) is None:
-                raise UserNotFound() from None
-            raise StaleVersion() from None
-        return _from_item(updated["Attributes"])
+        for attempt in range(_TRANSACTION_TRIES):
+            if attempt:
+                self._pause_after_collision(attempt)
+            try:
+                with _translated():
+                    updated = self.client.update_item(
+                        TableName=self.table,
+                        Key=_key(USER + user_id),
+                        UpdateExpression=expression,
+                        ConditionExpression=condition,
+                        ExpressionAttributeNames=names,
+                        ExpressionAttributeValues=values,
+                        ReturnValues="ALL_NEW",
+                    )
+            except _Collided:
+                continue  # the user is in another request's transaction (an email change, a delete)
+            except _ConditionFailed:
+                # The user is missing, or at another version.
+                if self.get(user_id) is None:
+                    raise UserNotFound() from None
+                raise StaleVersion() from None
+            return _from_item(updated["Attributes"])
+        raise StorageUnavailable()
 
     def replace(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         """Write `new` over `old`, if the stored user is still at `old`'s version."""
@@ -273,9 +279,7 @@ class UserStore:
         """
         for attempt in range(_TRANSACTION_TRIES):
             if attempt:
-                import random  # noqa: PLC0415 - needed only under contention
-
-                self._sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter, not secrecy
+                self._pause_after_collision(attempt)
             try:
                 with _translated():
                     self.client.transact_write_items(TransactItems=items)
@@ -287,6 +291,13 @@ class UserStore:
                 return None
         raise StorageUnavailable()
 
+    def _pause_after_collision(self, retry: int) -> None:
+        """Wait before retry number `retry` of a write that met another transaction: 10 to 50 ms
+        times the retry's number, jittered so the colliding writers spread out."""
+        import random  # noqa: PLC0415 - needed only under contention
+
+        self._sleep(random.uniform(0.01, 0.05) * retry)  # noqa: S311 - jitter, not secrecy
+
     def back_off(self, retry: int) -> None:
         """Wait before retry number `retry` (1, 2, ...) of a write that lost a race: jittered, so
         racing writers spread out, under a ceiling that doubles from 10 ms and stops at 320 ms."""
@@ -297,6 +308,11 @@ class UserStore:
 
 class KeyAlreadyUsed(Exception):
     """An idempotency record exists for the key: the caller replays its answer instead."""
+
+
+class _Collided(StorageUnavailable):
+    """A single-item write met a transaction on the same item (TransactionConflictException). It is
+    worth trying again; a caller that does not is answered 503, as for any passing fault."""
 
 
 class _ConditionFailed(Exception):
@@ -328,6 +344,8 @@ def _translated() -> Iterator[None]:
         code = error.response.get("Error", {}).get("Code", "")
         if code == "ConditionalCheckFailedException":
             raise _ConditionFailed() from error
+        if code == "TransactionConflictException":
+            raise _Collided() from error
         if code == "TransactionCanceledException":
             reasons = error.response.get("CancellationReasons") or []
             raise _Cancelled([reason.get("Code", "None") for reason in reasons]) from error

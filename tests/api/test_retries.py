@@ -133,3 +133,32 @@ def test_an_email_change_with_if_match_that_loses_the_race_is_412_at_once(
 
     assert reply.status == 412, reply
     assert pauses.seconds == []
+
+
+def test_a_patch_that_meets_another_requests_transaction_is_tried_again(
+    api: ApiClient, stubbed: Stubber, pauses: Pauses
+) -> None:
+    # A name-only patch is one UpdateItem; an email change or a delete of the same user holds the
+    # item in a transaction for a moment, and DynamoDB refuses the UpdateItem meanwhile.
+    for _ in range(2):
+        stubbed.add_client_error("update_item", service_error_code="TransactionConflictException")
+    stubbed.add_response("update_item", {"Attributes": {**STORED_USER, "name": {"S": "Bea"}}})
+
+    reply = api.patch(f"/users/{USER_ID}", json_body={"name": "Bea"})
+
+    assert reply.status == 200, reply
+    assert reply.json["name"] == "Bea"
+    assert len(pauses.seconds) == 2
+
+
+def test_a_patch_that_keeps_meeting_transactions_gives_up_with_a_503(
+    api: ApiClient, stubbed: Stubber, pauses: Pauses
+) -> None:
+    for _ in range(4):
+        stubbed.add_client_error("update_item", service_error_code="TransactionConflictException")
+
+    reply = api.patch(f"/users/{USER_ID}", json_body={"name": "Bea"})
+
+    assert reply.status == 503, reply
+    assert "TransactionConflict" not in reply.text
+    assert len(pauses.seconds) == 3

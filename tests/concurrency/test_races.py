@@ -186,6 +186,28 @@ def test_an_expired_idempotency_key_no_longer_replays(
     assert int(records[0]["expiresAt"]["N"]) > a_day_later
 
 
+def test_a_key_retried_in_the_second_it_expires_is_judged_as_the_write_judges_it(
+    api: ApiClient, local_store: UserStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading a record and replacing an expired one compare whole seconds alike: in the second
+    # the record expires it still counts, so a different body is 422, never a 503 from the two
+    # disagreeing; a second later it is gone and the key is free.
+    first = {"email": "s1@example.com", "name": "S"}
+    api.post("/users", json_body=first, headers={"idempotency-key": "k-5"})
+    record = next(i for i in table_items(local_store) if i["kind"]["S"] == "idempotency")
+    expires = int(record["expiresAt"]["N"])
+
+    monkeypatch.setattr(local_store, "clock", lambda: expires + 0.5)
+    other = {"email": "s2@example.com", "name": "S"}
+    reused = api.post("/users", json_body=other, headers={"idempotency-key": "k-5"})
+    assert reused.status == 422, reused
+
+    monkeypatch.setattr(local_store, "clock", lambda: expires + 1.0)
+    fresh = api.post("/users", json_body=other, headers={"idempotency-key": "k-5"})
+    assert fresh.status == 201, fresh
+    assert len(check_invariants(local_store)) == 2
+
+
 def test_idempotency_records_carry_the_ttl_attribute_the_table_expires(
     api: ApiClient, local_store: UserStore
 ) -> None:
