@@ -216,9 +216,13 @@ class ViolationJSONBodyValidator(JSONRequestBodyValidator):
     def _validate(self, body: Any) -> None:
         if body is None and not self._nullable:
             raise invalid(Violation("body", "body", "is required"))
-        violations = [
-            v for error in _ordered(self._validator.iter_errors(body)) for v in _body_violations(error)
-        ]
+        # jsonschema reports `required` once per missing member, and each of those reports sees
+        # every missing member: the same violation comes more than once, and is listed once.
+        violations = list(
+            dict.fromkeys(
+                v for error in _ordered(self._validator.iter_errors(body)) for v in _body_violations(error)
+            )
+        )
         if violations:
             raise invalid(*violations)
 

@@ -126,6 +126,7 @@ def run_session(send: Send) -> list[tuple[str, Answer]]:
     call(Step("list by tags", "GET", "/users", query={"tag": ["maths"], "limit": 5}))
     call(Step("duplicate email", "POST", "/users", json_body={**ada, "name": "Another Ada"}))
     call(Step("missing and unknown members", "POST", "/users", json_body={"name": "Bo", "nickname": "b"}))
+    call(Step("every required member missing", "POST", "/users", json_body={}))
     call(
         Step(
             "members of the wrong shape",
