@@ -34,7 +34,7 @@ class Request:
         method: str,
         path: str,
         query: dict[str, list[str]],
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         raw_headers: Any = None,
         cookies: dict[str, str],
         request_id: str,
@@ -60,7 +60,7 @@ class Request:
         self.body: bytes | None = None
 
     @property
-    def headers(self) -> dict[str, str]:
+    def headers(self) -> Mapping[str, str]:
         """Names lower-cased. Read from the event when first asked for: many requests never ask."""
         if self._headers is None:
             self._headers = _lower_case_names(self._raw_headers)
@@ -245,9 +245,13 @@ def _strings(value: Any, name: str, *, lower: bool = False) -> dict[str, str]:
     return copy
 
 
-def _lower_case_names(headers: Any) -> dict[str, str]:
-    """The headers by lower-case name. HTTP APIs send them so: then the event's own object serves,
-    once two joins (which refuse anything but strings) have checked it, for half what a copy costs."""
+def _lower_case_names(headers: Any) -> Mapping[str, str]:
+    """The headers by lower-case name, read-only.
+
+    HTTP APIs send the names in lower case already. Then the event's own object is returned as it
+    is, once two joins have shown that every name and value is a string (a join refuses anything
+    else); that costs half of a lower-cased copy. Otherwise the copy is made.
+    """
     if type(headers) is dict:
         try:
             names = "\n".join(headers)
