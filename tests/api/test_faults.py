@@ -3,32 +3,18 @@
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
 
 import app
+from tests.api.offline import USER_ID, offline_client
 from tests.client import ApiClient
 from users import operations
 from users.storage import UserStore
 
-USER_ID = "0d6a4b2c-6f1e-4c1e-9a57-2f2d4e8b9c10"
 THROTTLES = ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]
 SERVICE_ERRORS = ["InternalServerError", "ServiceUnavailable"]
-
-
-def offline_client() -> Any:
-    """A DynamoDB client that makes one attempt per call and has nowhere real to send it."""
-    return boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        endpoint_url="http://127.0.0.1:9",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-    )
 
 
 @pytest.fixture

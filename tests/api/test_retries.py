@@ -6,7 +6,7 @@ import pytest
 from botocore.stub import Stubber
 
 import app
-from tests.api.test_faults import USER_ID, offline_client
+from tests.api.offline import USER_ID, offline_client
 from tests.client import ApiClient
 from users import operations
 from users.storage import UserStore
