@@ -22,6 +22,10 @@ class MemoryStore:
         self._users: dict[str, dict[str, Any]] = {}
         self._emails: dict[str, str] = {}
         self._remembered: dict[str, dict[str, Any]] = {}
+        self.clock = time.time
+
+    def back_off(self, retry: int) -> None:
+        """Nothing to wait for: one process, so no write ever loses a race."""
 
     @staticmethod
     def _email_key(email: str) -> str:
@@ -53,7 +57,7 @@ class MemoryStore:
         key = self._email_key(user["email"])
         if remember is not None:
             earlier = self._remembered.get(remember["key"])
-            if earlier is not None and earlier["expiresAt"] >= time.time():
+            if earlier is not None and earlier["expiresAt"] >= int(self.clock()):
                 raise self._errors.KeyAlreadyUsed()
         if key in self._emails:
             raise self._errors.EmailTaken()
@@ -64,7 +68,7 @@ class MemoryStore:
 
     def remembered(self, key: str) -> dict[str, Any] | None:
         record = self._remembered.get(key)
-        if record is None or record["expiresAt"] < time.time():
+        if record is None or record["expiresAt"] < int(self.clock()):
             return None
         return {"fingerprint": record["fingerprint"], "response": json.loads(json.dumps(record["response"]))}
 
