@@ -29,8 +29,19 @@ _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
 _SCALARS = ("string", "integer", "number", "boolean")
 
 
-class _Unconvertible(ValueError):
-    pass
+class _Refused:
+    """What `_convert` returns for text that is not of the parameter's type: the reason, as the
+    violation says it. A value rather than an exception, since a bad query is a common request."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+_NOT_INTEGER = _Refused("must be an integer")
+_NOT_NUMBER = _Refused("must be a number")
+_NOT_BOOLEAN = _Refused("must be true or false")
 
 
 class Parameter:
@@ -80,37 +91,37 @@ class Parameter:
                 items = items[0].split(",")
             values: list[Any] = []
             for item in items:
-                try:
-                    values.append(_convert(item, self.kind))
-                except _Unconvertible as error:
-                    return None, [Violation(self.location, self.name, str(error))]
+                value = _convert(item, self.kind)
+                if type(value) is _Refused:
+                    return None, [Violation(self.location, self.name, value.reason)]
+                values.append(value)
             return self.check(values)
         if len(raw) != 1:
             return None, [Violation(self.location, self.name, "must be given once")]
-        try:
-            value = _convert(raw[0], self.kind)
-        except _Unconvertible as error:
-            return None, [Violation(self.location, self.name, str(error))]
+        value = _convert(raw[0], self.kind)
+        if type(value) is _Refused:
+            return None, [Violation(self.location, self.name, value.reason)]
         return self.check(value)
 
 
 def _convert(text: str, kind: str) -> Any:
+    """The value `text` stands for, or a `_Refused` saying why it stands for none."""
     if kind == "string":
         return text
     if kind == "integer":
         if _INTEGER.match(text) and len(text) <= _MAX_DIGITS:
             return int(text)
-        raise _Unconvertible("must be an integer")
+        return _NOT_INTEGER
     if kind == "number":
         if _NUMBER.match(text):
             try:
                 return Decimal(text)
             except InvalidOperation:
                 pass
-        raise _Unconvertible("must be a number")
+        return _NOT_NUMBER
     if text in ("true", "false"):
         return text == "true"
-    raise _Unconvertible("must be true or false")
+    return _NOT_BOOLEAN
 
 
 def snake_case(name: str) -> str:
