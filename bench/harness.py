@@ -97,7 +97,8 @@ VERSIONS_OF = (
 class Options:
     stacks: tuple[str, ...] = tuple(STACKS)
     cold_runs: int = 15
-    warm_rounds: int = 3
+    # Six interleaved processes: with three, ratios moved by a tenth between runs on a shared machine.
+    warm_rounds: int = 6
     warm_repeats: int = 5
     warm_iteration_ms: float = 40.0
     ddb_runs: int = 15
