@@ -163,17 +163,17 @@ class Operation:
 
     def respond(self, result: Any) -> tuple[int, dict[str, str | list[str]], str | None]:
         headers: dict[str, str | list[str]] = {}
-        match result:
-            case (body, status):
-                pass
-            case (body, status, extra):
-                headers.update(extra or {})
-            case tuple():
-                raise TypeError(
-                    f"{self.operation_id} returned a {len(result)}-tuple, not (body, status[, headers])"
-                )
-            case body:
-                status = self.success_status
+        # Only a tuple is (body, status[, headers]): a list of two or three items is a JSON body.
+        if type(result) is not tuple:
+            body, status = result, self.success_status
+        elif len(result) == 2:
+            body, status = result
+        elif len(result) == 3:
+            body, status, extra = result
+            headers.update(extra or {})
+        else:
+            size = len(result)
+            raise TypeError(f"{self.operation_id} returned a {size}-tuple, not (body, status[, headers])")
         if self.declared is not None and status not in self.declared:
             # Our own contract violation, not the client's: answered as the function said, but flagged.
             log.warning("%s answered %d, a status its operation does not declare", self.operation_id, status)
@@ -290,7 +290,7 @@ class Api:
                 from urllib.parse import unquote  # noqa: PLC0415 - REST APIs only, not at cold start
 
                 values = {name: unquote(value) for name, value in values.items()}
-            if route is not None and all(name in values for name in route.names):
+            if route is not None and (not route.names or all(name in values for name in route.names)):
                 return route, values
         found = self._router.match(request.path, decode=request.path_encoded)
         if found is None:

@@ -218,3 +218,43 @@ def test_a_crash_is_logged_once_at_error(handler: Api, caplog: pytest.LogCapture
     with caplog.at_level(logging.INFO, logger="dispatch"):
         handler(http_event("DELETE", "/notes/3"))
     assert [r.levelno for r in caplog.records if r.levelno >= logging.WARNING] == [logging.ERROR]
+
+
+def _items_api(result: Any) -> Api:
+    """An API whose one operation, GET /items, returns `result`."""
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "lists", "version": "1"},
+        "paths": {
+            "/items": {
+                "get": {
+                    "operationId": "listItems",
+                    "responses": {"200": {"description": "the items", "content": {"application/json": {}}}},
+                }
+            }
+        },
+    }
+
+    def list_items() -> Any:
+        return result
+
+    return Api(spec, type("Operations", (), {"list_items": staticmethod(list_items)}))
+
+
+@pytest.mark.parametrize("items", [[], ["a"], ["a", "b"], ["a", 201, {}]], ids=len)
+def test_a_list_returned_is_the_body_whatever_its_length(items: list[Any]) -> None:
+    # Only a tuple means (body, status[, headers]): a JSON array of two or three items is a body.
+    response = _items_api(items)(http_event("GET", "/items"))
+
+    assert response["statusCode"] == 200
+    assert body(response) == items
+
+
+def test_a_tuple_of_another_length_is_a_500_that_names_the_mistake_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    response = _items_api(([], 200, {}, "extra"))(http_event("GET", "/items"))
+
+    assert response["statusCode"] == 500
+    assert "listItems returned a 4-tuple, not (body, status[, headers])" in caplog.text
+    assert "4-tuple" not in response["body"]
