@@ -280,22 +280,23 @@ def render(
 ) -> dict[str, Any]:
     """A Lambda proxy response in the event's format; Set-Cookie values are never folded together."""
     single: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
     cookies: list[str] = []
     for name, value in headers.items():
-        values = value if isinstance(value, list) else [value]
         if name.lower() == "set-cookie":
-            cookies.extend(values)
+            cookies.extend(value if isinstance(value, list) else [value])
         elif isinstance(value, list):
-            single[name] = ", ".join(values)
+            single[name] = ", ".join(value)
         else:
             single[name] = value
-    response: dict[str, Any] = {"statusCode": status, "headers": single, "isBase64Encoded": False}
-    response["body"] = body or ""
-    if version == "2.0":
-        if cookies:
+    response: dict[str, Any] = {
+        "statusCode": status,
+        "headers": single,
+        "isBase64Encoded": False,
+        "body": body or "",
+    }
+    if cookies:
+        if version == "2.0":
             response["cookies"] = cookies
-    elif cookies:
-        multi["Set-Cookie"] = cookies
-        response["multiValueHeaders"] = multi
+        else:
+            response["multiValueHeaders"] = {"Set-Cookie": cookies}
     return response
