@@ -287,6 +287,8 @@ def markdown(results: Results, summary: dict[str, Any]) -> str:
         f"- Warm: {options['warm_rounds']} processes per stack (interleaved) x "
         f"{options['warm_repeats']} timed repeats of ~{options['warm_iteration_ms']:.0f} ms each, after a "
         "warm-up; median microseconds per request (time.perf_counter_ns in the child).",
+        f"- First DynamoDB request: {options['ddb_runs']} fresh processes per handler against one DynamoDB "
+        "Local, alternating which handler goes first; medians.",
         "- Storage is stubbed identically for every stack: one in-memory store object with the interface of "
         "users.storage.UserStore (bench/memstore.py) replaces the stack's storage before the warm requests.",
         "- Logging: the same for every stack, a NullHandler on the root logger (records are made, nothing is "
