@@ -73,7 +73,7 @@ from dispatch.problems import (
     UnsupportedMediaType,
     invalid,
 )
-from dispatch.routing import Router, allowed_methods, operation_router
+from dispatch.routing import Router, allowed_methods, operation_router, options_allow, without_trailing_slash
 from dispatch.schema import member_name
 from dispatch.spec import HTTP_METHODS, Document, pointer
 
@@ -259,16 +259,14 @@ class GatewayPaths:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path = scope["path"]
-            if len(path) > 1 and path.endswith("/"):
-                path = path.rstrip("/") or "/"
+            path = without_trailing_slash(scope["path"])
+            if path != scope["path"]:
                 scope = {**scope, "path": path}
                 if scope.get("raw_path"):
                     scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
             found = self._routes.match(path, decode=False) if scope["method"] == "OPTIONS" else None
             if found is not None and "OPTIONS" not in found[0].methods:
-                allow = ", ".join([*allowed_methods(found[0]), "OPTIONS"])
-                headers = [(b"allow", allow.encode())]
+                headers = [(b"allow", options_allow(found[0]).encode())]
                 await send({"type": "http.response.start", "status": 204, "headers": headers})
                 await send({"type": "http.response.body", "body": b""})
                 return

@@ -51,12 +51,12 @@ class Match:
 def match(spec: dict[str, Any], method: str, path: str) -> Match:
     """The spec's operation for `method` and `path`, found by the dispatcher's own router."""
     import_from_src()
-    from dispatch.routing import operation_router  # noqa: PLC0415 - importable once src/ is on sys.path
+    from dispatch.routing import operation_router, without_trailing_slash  # noqa: PLC0415 - needs src/
     from dispatch.spec import Document  # noqa: PLC0415
 
-    if len(path) > 1 and path.endswith("/"):
+    if without_trailing_slash(path) != path:
         # The dispatcher would serve it as the path without the slash; an event should not rely on it.
-        raise EventError(f"Write the path without its trailing slash: {path.rstrip('/') or '/'}")
+        raise EventError(f"Write the path without its trailing slash: {without_trailing_slash(path)}")
     found = operation_router(Document(spec)).match(path, decode=True)
     if found is None:
         raise EventError(f"No path of the spec matches {path}.")

@@ -26,7 +26,7 @@ from dispatch.problems import (
     Violation,
     invalid,
 )
-from dispatch.routing import Router, allowed_methods, parse_template
+from dispatch.routing import Router, allowed_methods, options_allow, parse_template
 from dispatch.spec import Document, SpecError
 
 if TYPE_CHECKING:
@@ -308,7 +308,7 @@ class Api:
 
     def _options(self, request: Request, route: Route) -> tuple[int, Headers, None]:
         allowed = allowed_methods(route)
-        headers: dict[str, str | list[str]] = {"Allow": ", ".join([*allowed, "OPTIONS"])}
+        headers: dict[str, str | list[str]] = {"Allow": options_allow(route)}
         origin = request.headers.get("origin")
         wanted = request.headers.get("access-control-request-method", "").upper()
         cors = self._cors

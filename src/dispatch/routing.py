@@ -46,6 +46,18 @@ def allowed_methods(route: Route) -> list[str]:
     return sorted(methods)
 
 
+def options_allow(route: Route) -> str:
+    """The Allow header of an OPTIONS answer on a path whose spec defines no OPTIONS operation."""
+    return ", ".join([*allowed_methods(route), "OPTIONS"])
+
+
+def without_trailing_slash(path: str) -> str:
+    """`/users/` is `/users`; the root stays `/`."""
+    if len(path) > 1 and path.endswith("/"):
+        return path.rstrip("/") or "/"
+    return path
+
+
 def parse_template(template: str, where: str) -> Route:
     if not template.startswith("/"):
         raise SpecError(where, "a path must start with /")
@@ -79,8 +91,7 @@ class Router:
 
     def match(self, path: str, *, decode: bool) -> tuple[Route, dict[str, str]] | None:
         """The route for `path` and its parameter values, percent-decoded if `decode`."""
-        if len(path) > 1 and path.endswith("/"):
-            path = path.rstrip("/") or "/"  # /users/ is /users
+        path = without_trailing_slash(path)
         route = self._static.get(path)
         if route is not None:
             return route, {}
