@@ -16,16 +16,16 @@ adds is what keeps the answers alike:
 - domain errors (`dispatch.HttpProblem`), Connexion's validation errors, unknown routes (404) and
   wrong methods (405) all become the dispatcher's problem body: type, title, status, detail, code,
   requestId and, for a 400, `errors` naming each violation;
-- a trailing slash is ignored and OPTIONS answers 204 with Allow, as API Gateway's events reach the
-  dispatcher (`GatewayPaths`).
+- a trailing slash is ignored, OPTIONS answers 204 with Allow, and CORS_ALLOW_ORIGINS gives the
+  dispatcher's CORS headers, preflights included, as API Gateway's events reach the dispatcher
+  (`GatewayPaths`).
 
 Limitation: the spec's security requirements are removed before Connexion reads it. On AWS, API
 Gateway checks the JWT before the function runs and the function trusts it; this host does the same,
 so it must sit behind something that authenticates callers (a gateway, a load balancer, a proxy).
 
 Limitation: Connexion words its violation messages with jsonschema's text and the dispatcher with
-fastjsonschema's, so `errors[].message` differs while `in` and `name` agree. OPTIONS is answered
-without CORS headers (the dispatcher adds them when CORS_ALLOW_ORIGINS is set). Connexion sets no
+fastjsonschema's, so `errors[].message` differs while `in` and `name` agree. Connexion sets no
 body size limit (the dispatcher answers 413 past MAX_BODY_BYTES) and treats a body sent without
 content-length (chunked) as missing.
 """
@@ -40,13 +40,14 @@ import signal
 import sys
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft4Validator, ValidationError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -62,7 +63,7 @@ with warnings.catch_warnings():
     from connexion.resolver import Resolution, Resolver
     from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 
-from dispatch import HttpProblem, Violation, jsonio
+from dispatch import Cors, HttpProblem, Violation, jsonio
 from dispatch.app import PROBLEM_JSON
 from dispatch.params import snake_case
 from dispatch.problems import (
@@ -249,28 +250,55 @@ def _body_violations(error: ValidationError) -> list[Violation]:
 
 
 class GatewayPaths:
-    """What the dispatcher does before it chooses an operation, done before Connexion routes:
-    `/users/` is `/users`, and OPTIONS on a path without an OPTIONS operation answers 204 with the
-    path's methods in Allow. (Connexion would redirect the one and answer 405 to the other.)"""
+    """What the dispatcher does around choosing an operation, done outside Connexion's routing:
+    `/users/` is `/users`; OPTIONS on a path without an OPTIONS operation answers 204 with the
+    path's methods in Allow (Connexion would redirect the one and answer 405 to the other); and
+    with `cors`, every answer, errors included, carries the dispatcher's CORS headers."""
 
-    def __init__(self, app: ASGIApp, routes: Router) -> None:
+    def __init__(self, app: ASGIApp, routes: Router, cors: Cors | None) -> None:
         self._app = app
         self._routes = routes
+        self._cors = cors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path = without_trailing_slash(scope["path"])
-            if path != scope["path"]:
-                scope = {**scope, "path": path}
-                if scope.get("raw_path"):
-                    scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
-            found = self._routes.match(path, decode=False) if scope["method"] == "OPTIONS" else None
-            if found is not None and "OPTIONS" not in found[0].methods:
-                headers = [(b"allow", options_allow(found[0]).encode())]
-                await send({"type": "http.response.start", "status": 204, "headers": headers})
-                await send({"type": "http.response.body", "body": b""})
-                return
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        path = without_trailing_slash(scope["path"])
+        if path != scope["path"]:
+            scope = {**scope, "path": path}
+            if scope.get("raw_path"):
+                scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
+        request_headers = Headers(scope=scope)
+        origin = request_headers.get("origin", "")
+        if self._cors is not None:
+            send = _adding_headers(send, self._cors.headers(origin))
+        found = self._routes.match(path, decode=False) if scope["method"] == "OPTIONS" else None
+        if found is not None and "OPTIONS" not in found[0].methods:
+            headers = {"allow": options_allow(found[0])}
+            if self._cors is not None:
+                wanted = request_headers.get("access-control-request-method", "").upper()
+                headers.update(self._cors.preflight(origin, wanted, allowed_methods(found[0])))
+            raw = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+            await send({"type": "http.response.start", "status": 204, "headers": raw})
+            await send({"type": "http.response.body", "body": b""})
+            return
         await self._app(scope, receive, send)
+
+
+def _adding_headers(send: Send, added: Mapping[str, str]) -> Send:
+    """`send`, with `added` in the response's headers where the response did not set them."""
+
+    async def sending(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            present = {name.lower() for name, _ in headers}
+            extra = [(k.lower().encode(), v.encode()) for k, v in added.items()]
+            headers += [(name, value) for name, value in extra if name not in present]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 def _translate(
@@ -320,8 +348,14 @@ def _on_unexpected(request: ConnexionRequest, error: Exception) -> ConnexionResp
 # --- The app --------------------------------------------------------------------------------------
 
 
-def create_app(operations: object = None, spec_path: Path = SPEC_PATH) -> AsyncApp:
-    """The ASGI app serving `spec_path` with `operations` (users.operations when not given)."""
+def create_app(operations: object = None, spec_path: Path = SPEC_PATH, cors: Cors | None = None) -> AsyncApp:
+    """The ASGI app serving `spec_path` with `operations` (users.operations when not given).
+
+    `cors` says which browser origins may call it; when not given, CORS_ALLOW_ORIGINS does, as for
+    the Lambda.
+    """
+    if cors is None:
+        cors = Cors.from_setting(os.environ.get("CORS_ALLOW_ORIGINS", ""))
     if operations is None:
         from users import operations as users_operations  # noqa: PLC0415 - its store reads the environment
 
@@ -349,7 +383,8 @@ def create_app(operations: object = None, spec_path: Path = SPEC_PATH) -> AsyncA
             "body": MediaTypeDict({"*/*json": ViolationJSONBodyValidator}),
         },
     )
-    app.add_middleware(GatewayPaths, position=MiddlewarePosition.BEFORE_SWAGGER, routes=routes)
+    # Outside Connexion's exception handling, so its error answers get CORS headers too.
+    app.add_middleware(GatewayPaths, position=MiddlewarePosition.BEFORE_EXCEPTION, routes=routes, cors=cors)
     app.add_error_handler(HttpProblem, _on_problem)
     app.add_error_handler(
         HTTPException,

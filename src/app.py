@@ -16,14 +16,13 @@ from users import operations
 
 with open(os.path.join(os.path.dirname(__file__), "openapi.json"), encoding="utf-8") as spec_file:
     _SPEC = json.load(spec_file)
-_ORIGINS = frozenset(o.strip() for o in os.environ.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip())
 _METRICS_NAMESPACE = os.environ.get("METRICS_NAMESPACE")
 
 handler = Api(
     _SPEC,
     operations,
     max_body_bytes=int(os.environ.get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
-    cors=Cors(_ORIGINS) if _ORIGINS else None,
+    cors=Cors.from_setting(os.environ.get("CORS_ALLOW_ORIGINS", "")),
     validators=VALIDATORS,
     metrics=EmbeddedMetrics(_METRICS_NAMESPACE, os.environ.get("METRICS_SERVICE", "users-api"))
     if _METRICS_NAMESPACE

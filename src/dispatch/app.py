@@ -30,7 +30,7 @@ from dispatch.routing import Router, allowed_methods, options_allow, parse_templ
 from dispatch.spec import Document, SpecError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from typing import Any
 
     from dispatch.events import Request
@@ -66,13 +66,33 @@ class Cors:
         self.expose_headers = expose_headers
         self.max_age = max_age
 
+    @classmethod
+    def from_setting(cls, setting: str) -> Cors | None:
+        """From a comma-separated list of origins, as CORS_ALLOW_ORIGINS holds it; None when empty."""
+        origins = frozenset(o.strip() for o in setting.split(",") if o.strip())
+        return cls(origins) if origins else None
+
     def allows(self, origin: str) -> bool:
         return "*" in self.allow_origins or origin in self.allow_origins
 
     def headers(self, origin: str) -> dict[str, str]:
+        """What every answer carries. Vary, allowed origin or not, so a shared cache keeps them apart."""
+        if not origin or not self.allows(origin):
+            return {"Vary": "Origin"}
         return {
             "Access-Control-Allow-Origin": "*" if "*" in self.allow_origins else origin,
             "Access-Control-Expose-Headers": ", ".join(self.expose_headers),
+            "Vary": "Origin",
+        }
+
+    def preflight(self, origin: str, method: str, allowed: Sequence[str]) -> dict[str, str]:
+        """What a preflight asking to send `method` gets besides `headers`: nothing unless allowed."""
+        if not origin or not self.allows(origin) or method not in allowed:
+            return {}
+        return {
+            "Access-Control-Allow-Methods": ", ".join(allowed),
+            "Access-Control-Allow-Headers": ", ".join(self.allow_headers),
+            "Access-Control-Max-Age": str(self.max_age),
         }
 
 
@@ -255,9 +275,7 @@ class Api:
         if method == "HEAD":
             body = None  # the headers a GET would have, errors included, and no body
         if self._cors is not None:
-            # Vary on every answer, allowed origin or not, so a shared cache keeps them apart.
-            allowed = self._cors.headers(origin) if origin and self._cors.allows(origin) else {}
-            headers = {**allowed, "Vary": "Origin", **headers}
+            headers = {**self._cors.headers(origin), **headers}
         logged = log.isEnabledFor(logging.INFO)
         if self._metrics is not None or logged:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
@@ -307,15 +325,11 @@ class Api:
         return operation
 
     def _options(self, request: Request, route: Route) -> tuple[int, Headers, None]:
-        allowed = allowed_methods(route)
         headers: dict[str, str | list[str]] = {"Allow": options_allow(route)}
-        origin = request.headers.get("origin")
-        wanted = request.headers.get("access-control-request-method", "").upper()
-        cors = self._cors
-        if cors is not None and origin and cors.allows(origin) and wanted in allowed:
-            headers["Access-Control-Allow-Methods"] = ", ".join(allowed)
-            headers["Access-Control-Allow-Headers"] = ", ".join(cors.allow_headers)
-            headers["Access-Control-Max-Age"] = str(cors.max_age)
+        if self._cors is not None:
+            origin = request.headers.get("origin", "")
+            wanted = request.headers.get("access-control-request-method", "").upper()
+            headers.update(self._cors.preflight(origin, wanted, allowed_methods(route)))
         return 204, headers, None
 
     @staticmethod

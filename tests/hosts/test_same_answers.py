@@ -19,8 +19,10 @@ import pytest
 from starlette.testclient import TestClient
 
 import app
+from dispatch import Api, Cors
 from hosts.connexion_app import create_app
 from local.tables import create_table
+from openapi_validators import VALIDATORS
 from tests import contract
 from tests.client import ApiClient, http_event
 from users import operations
@@ -56,8 +58,8 @@ class Step:
 Send = Callable[[str, str, dict[str, Any], dict[str, str], Any, str | None], Answer]
 
 
-def lambda_host() -> Send:
-    client = ApiClient(app.handler)  # checks each response against openapi.yaml
+def lambda_host(handler: Api = app.handler) -> Send:
+    client = ApiClient(handler)  # checks each response against openapi.yaml
 
     def send(
         method: str,
@@ -293,3 +295,72 @@ def test_a_merge_patch_removing_tags_is_judged_alike(tables: Callable[[str], Non
         on_connexion = remove_tags(connexion_host(client))
 
     assert on_connexion == on_lambda == 200
+
+
+ALLOWED_ORIGIN = "https://app.example.com"
+CORS_HEADERS = (
+    "access-control-allow-origin",
+    "access-control-expose-headers",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-max-age",
+    "vary",
+)
+
+
+def test_cors_headers_are_the_same_on_both(tables: Callable[[str], None]) -> None:
+    preflight = {"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST"}
+    steps = [
+        Step("preflight", "OPTIONS", "/users", headers=preflight),
+        Step(
+            "preflight on an item",
+            "OPTIONS",
+            "/users/u-1/",
+            headers={**preflight, "Access-Control-Request-Method": "patch"},
+        ),
+        Step("preflight for a method the path lacks", "OPTIONS", "/health", headers=preflight),
+        Step(
+            "preflight from another origin",
+            "OPTIONS",
+            "/users",
+            headers={**preflight, "Origin": "https://other.example"},
+        ),
+        Step("request", "GET", "/health", headers={"Origin": ALLOWED_ORIGIN}),
+        Step("refused request", "GET", "/users", query={"limit": 0}, headers={"Origin": ALLOWED_ORIGIN}),
+        Step("unknown user", "GET", "/users/u-1", headers={"Origin": ALLOWED_ORIGIN}),
+        Step("unknown route", "GET", "/nowhere", headers={"Origin": ALLOWED_ORIGIN}),
+        Step("wrong method", "PUT", "/health", headers={"Origin": ALLOWED_ORIGIN}),
+        Step("request from another origin", "GET", "/health", headers={"Origin": "https://other.example"}),
+        Step("request without an origin", "GET", "/health"),
+    ]
+    cors = Cors(frozenset({ALLOWED_ORIGIN}))
+
+    def answers(send: Send) -> list[tuple[str, int, dict[str, str]]]:
+        found = []
+        for step in steps:
+            answer = send(step.method, step.path, step.query, step.headers, None, None)
+            headers = {k.lower(): v for k, v in answer.headers.items() if k.lower() in CORS_HEADERS}
+            found.append((step.name, answer.status, headers))
+        return found
+
+    tables("users-lambda-cors")
+    on_lambda = answers(lambda_host(Api(app._SPEC, operations, cors=cors, validators=VALIDATORS)))
+    tables("users-connexion-cors")
+    with TestClient(create_app(cors=cors)) as client:
+        on_connexion = answers(connexion_host(client))
+
+    assert on_connexion == on_lambda
+    by_step = {name: (status, headers) for name, status, headers in on_lambda}
+    assert by_step["preflight"][0] == 204
+    assert by_step["preflight"][1]["access-control-allow-methods"] == "GET, HEAD, POST"
+    assert by_step["preflight on an item"][1]["access-control-allow-origin"] == ALLOWED_ORIGIN
+    assert "access-control-allow-methods" in by_step["preflight on an item"][1]
+    assert "access-control-allow-methods" not in by_step["preflight for a method the path lacks"][1]
+    assert by_step["preflight from another origin"][1] == {"vary": "Origin"}
+    for name in ("refused request", "unknown user", "unknown route", "wrong method"):
+        assert by_step[name][1]["access-control-allow-origin"] == ALLOWED_ORIGIN, name
+    assert (
+        by_step["request from another origin"][1]
+        == by_step["request without an origin"][1]
+        == {"vary": "Origin"}
+    )
