@@ -338,7 +338,11 @@ def _reloader_excludes() -> list[str]:
     because modules were imported from them, and openapi.yaml is watched by `_watch_openapi_yaml`.
     """
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    return [str(ROOT), *(f"{prefix}*" for prefix in sorted(prefixes))]
+    # The generated validators are rewritten file by file, before src/openapi.json: restarting on
+    # the first of them would serve a half-written set, and restart again on the next one (dropping
+    # requests in flight). The JSON copy, written last, restarts the server once per change.
+    generated = f"{spec.VALIDATORS}/*"
+    return [str(ROOT), generated, *(f"{prefix}*" for prefix in sorted(prefixes))]
 
 
 def _watch_openapi_yaml() -> Any:

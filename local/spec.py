@@ -43,8 +43,10 @@ def main() -> int:
     if not isinstance(spec, dict) or not isinstance(spec.get("paths"), dict):
         raise ValueError(f"{SOURCE.name} is not an OpenAPI document with paths (is it half-saved?)")
     files = codegen.generate(spec, TARGET.name)  # refuses a spec the dispatcher cannot serve
-    codegen.write_atomically(TARGET, render(spec))
+    # The JSON copy last: the local API restarts when it changes (and not for the validators), so
+    # the restarted server finds the validators already written for it.
     codegen.write(files, VALIDATORS)
+    codegen.write_atomically(TARGET, render(spec))
     print(f"wrote {TARGET.name} and {VALIDATORS.name}/ in {TARGET.parent}", file=sys.stderr)
     return 0
 

@@ -25,6 +25,7 @@ from local.dynamodb_local import free_port
 ROOT = Path(__file__).resolve().parent.parent.parent
 START_TIMEOUT = 90.0
 RELOAD_TIMEOUT = 30.0
+SETTLE = 3.0  # long enough for a late second restart to begin
 
 pytestmark = pytest.mark.integration
 
@@ -151,6 +152,11 @@ def test_saving_code_or_spec_reloads_and_keeps_the_data(server: Server, project_
         again = requests.get(user_url, timeout=10)
         assert again.status_code == 200, again.text
         assert again.json() == created.json()
+        # One save, one restart: a second one would drop the requests the restarted server is serving.
+        time.sleep(SETTLE)
+        assert server.restarts() == before + 1, (
+            f"{edited.name} restarted the server more than once:\n{server.output}"
+        )
 
     # The reloaded server enforces the new limit, with validators generated for it (not compiled
     # at init as a stale build would be), and no rewrite was left half done.
