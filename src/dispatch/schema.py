@@ -149,31 +149,41 @@ class SchemaCheck:
             errors = [error]
         except RecursionError:  # jsonio bounds the depth of bodies; this is the last line of defence
             return value, [Violation(self._location, self._name, "is nested too deeply")]
-        violations = [v for error in errors[:MAX_LISTED] for v in self._violations(error)]
-        if len(errors) > MAX_LISTED:
-            # A bounded answer: a body of 100,000 wrong items must not get 100,000 entries back.
-            more = f"and {len(errors) - MAX_LISTED} more violations, not listed"
+        # A bounded answer: a body of 100,000 wrong items, or of 100,000 unknown members, must not
+        # get 100,000 entries back (nor a response past Lambda's 6 MB), so the rest are counted.
+        violations: list[Violation] = []
+        unlisted = 0
+        for each in errors:
+            listed, count = self._violations(each, MAX_LISTED - len(violations))
+            violations += listed
+            unlisted += count - len(listed)
+        if unlisted:
+            more = f"and {unlisted} more violations, not listed"
             violations.append(Violation(self._location, self._name, more))
         return value, violations
 
-    def _violations(self, error: SchemaError) -> list[Violation]:
+    def _violations(self, error: SchemaError, room: int) -> tuple[list[Violation], int]:
+        """At most `room` of the violations `error` stands for, and how many it stands for."""
         # fastjsonschema names a place like `data.tags[2]`: `data` is the value this check was given.
         where = error.name[4:].lstrip(".")
         if error.rule == "required":
-            missing = [n for n in error.definition["required"] if n not in error.value]
-            return [self._violation(_join(where, n), "is required") for n in missing]
-        if error.rule == "additionalProperties" and isinstance(error.value, dict):
+            members = [n for n in error.definition["required"] if n not in error.value]
+            message = "is required"
+        elif error.rule == "additionalProperties" and isinstance(error.value, dict):
             known = error.definition.get("properties", {})
-            return [
-                self._violation(_join(where, n), "is not a known member")
-                for n in error.value
-                if n not in known
-            ]
-        if error.definition is False:
-            return [self._violation(where, "may not be sent")]  # a read-only member in a request
-        message = error.message
-        prefix = f"{error.name} "
-        return [self._violation(where, message[len(prefix) :] if message.startswith(prefix) else message)]
+            members = [n for n in error.value if n not in known]
+            message = "is not a known member"
+        else:
+            if room <= 0:
+                return [], 1
+            if error.definition is False:
+                return [self._violation(where, "may not be sent")], 1  # a read-only member in a request
+            message = error.message
+            prefix = f"{error.name} "
+            text = message[len(prefix) :] if message.startswith(prefix) else message
+            return [self._violation(where, text)], 1
+        listed = [self._violation(_join(where, n), message) for n in members[: max(room, 0)]]
+        return listed, len(members)
 
     def _violation(self, where: str, message: str) -> Violation:
         if not where:
