@@ -9,7 +9,8 @@ from typing import Any
 from bench.events import CASE_LABELS, CASES, DB_FREE_CASES
 from bench.harness import DDB_LABELS, LAMBDA_UNZIPPED_LIMIT, LAMBDA_ZIPPED_LIMIT, MB, Results
 
-# The targets of the issue, as limits on ratios or differences measured in the same run.
+# The project's speed targets (the README's Speed section), as limits on ratios or differences
+# measured in the same run.
 COLD_VS_POWERTOOLS = 0.10
 COLD_OVER_BARE_MS = 20.0
 WARM_VS_POWERTOOLS = 0.15

@@ -1,9 +1,6 @@
 """DynamoDB Local for the test suite: one JVM per session, one fresh table per test that asks.
 
-Wire into tests/conftest.py with
-
-    from tests.dynamodb import dynamodb_local_endpoint, dynamodb_table  # noqa: F401
-
+tests/conftest.py loads it as a plugin (`pytest_plugins`), so every test can ask for its fixtures.
 Tests that use these fixtures need DynamoDB Local, so mark them `integration`.
 """
 

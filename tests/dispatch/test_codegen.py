@@ -8,7 +8,7 @@ from pathlib import Path
 import fastjsonschema
 import pytest
 
-from dispatch.schema import CUSTOM_FORMATS, KNOWN_FORMATS, SchemaCheck
+from dispatch.schema import CUSTOM_FORMATS, KNOWN_FORMATS, SchemaCheck, schema_key
 from local import codegen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,15 +43,32 @@ def test_every_format_fastjsonschema_checks_is_known_and_no_other() -> None:
     assert checked == KNOWN_FORMATS
 
 
+def _schema_requiring(*members: str) -> object:
+    """The request schema of an object that requires exactly `members` (a create's body)."""
+    for schema in codegen.request_schemas(SPEC):
+        if isinstance(schema, dict) and schema.get("required") == list(members):
+            return schema
+    raise AssertionError(f"no request schema requires {members}: update this test")
+
+
 @pytest.mark.parametrize(
-    "value",
-    [{"email": "a@b.co", "name": "A"}, {"email": "x", "name": "", "id": 1}, [], {"tags": ["a", "a"]}],
+    ("value", "violations"),
+    [
+        ({"email": "a@b.co", "name": "A"}, 0),
+        ({"email": "x", "name": "", "id": 1}, 3),
+        ([], 1),
+        ({"tags": ["a", "a"]}, 3),
+    ],
     ids=["valid", "several-violations", "not-an-object", "missing-and-duplicate"],
 )
-def test_generated_and_runtime_compiled_validators_agree(value: object) -> None:
-    schema = codegen.request_schemas(SPEC)[-2]
-    generated = SchemaCheck(schema, "body", "body", {})  # empty index: compiled now
+def test_generated_and_runtime_compiled_validators_agree(value: object, violations: int) -> None:
+    schema = _schema_requiring("email", "name")
+    compiled_now = SchemaCheck(schema, "body", "body", {})  # an empty index: compiled here
     from openapi_validators import VALIDATORS  # noqa: PLC0415
 
-    precompiled = SchemaCheck(schema, "body", "body", VALIDATORS)
-    assert generated(json.loads(json.dumps(value))) == precompiled(json.loads(json.dumps(value)))
+    generated = SchemaCheck(schema, "body", "body", VALIDATORS)
+    assert schema_key(schema) in VALIDATORS, "the generated index has no validator for it"
+
+    checked, found = generated(json.loads(json.dumps(value)))
+    assert (checked, found) == compiled_now(json.loads(json.dumps(value)))
+    assert len(found) == violations, found
