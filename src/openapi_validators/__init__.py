@@ -8,7 +8,7 @@ VALIDATORS = {
     '{"maxLength":1024,"minLength":1,"type":"string"}': s01.validate,
     '{"maxLength":254,"pattern":"^[ \\\\t]*[A-Za-z0-9.!#\\\\$%&\'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+[ \\\\t]*$","type":"string"}': s02.validate,
     '{"items":{"maxLength":32,"minLength":1,"type":"string"},"maxItems":10,"type":"array"}': s03.validate,
-    '{"maxLength":255,"minLength":1,"type":"string"}': s04.validate,
+    '{"maxLength":255,"minLength":1,"pattern":"^[ -~]+$","type":"string"}': s04.validate,
     '{"additionalProperties":false,"properties":{"bio":{"maxLength":500,"type":["string","null"]},"email":{"maxLength":254,"pattern":"^[ \\\\t]*[A-Za-z0-9.!#\\\\$%&\'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+[ \\\\t]*$","type":"string"},"locale":{"allOf":[{"pattern":"^[a-z]{2,3}(-[A-Z]{2})?$","type":"string"}],"default":"en"},"name":{"maxLength":100,"minLength":1,"type":"string"},"tags":{"items":{"maxLength":32,"minLength":1,"type":"string"},"maxItems":10,"type":"array","uniqueItems":true}},"required":["email","name"],"type":"object"}': s05.validate,
     '{"maxLength":128,"minLength":1,"type":"string"}': s06.validate,
     '{"maxLength":256,"minLength":1,"type":"string"}': s07.validate,
