@@ -33,9 +33,10 @@ if TYPE_CHECKING:
 USER = "USER#"
 EMAIL = "EMAIL#"
 IDEMPOTENCY = "IDEMPOTENCY#"
+_KINDS = (USER, EMAIL, IDEMPOTENCY)
 _TRANSACTION_TRIES = 4
-_SCAN_PAGE = 100
-_MAX_SCANS_PER_PAGE = 8
+_SCAN_PAGE = 100  # items one Scan call reads at most
+_ITEMS_READ_PER_LIST = 800  # and one list request: a filter few users match still answers soon
 # DynamoDB's answers that mean "not now" rather than "never": throttling and passing faults.
 _RETRYABLE = frozenset(
     {
@@ -55,7 +56,8 @@ def email_key(email: str) -> str:
 
 class UserStore:
     """The table's users. `clock` (epoch seconds) and `sleep` are time.time and time.sleep unless a
-    test gives its own, to see retries and expiry without waiting for them."""
+    test gives its own, to see retries and expiry without waiting for them. `read_per_list` is the
+    most items a list request reads; a test makes it 1, so that pages end on each item in turn."""
 
     def __init__(
         self,
@@ -64,11 +66,13 @@ class UserStore:
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        read_per_list: int = _ITEMS_READ_PER_LIST,
     ) -> None:
         self._table_name = table_name
         self._client = client
         self.clock = clock
         self._sleep = sleep
+        self._read_per_list = read_per_list
 
     @property
     def table(self) -> str:
@@ -249,15 +253,18 @@ class UserStore:
             "FilterExpression": " AND ".join(conditions),
             "ExpressionAttributeValues": values,
             "ConsistentRead": True,
-            "Limit": _SCAN_PAGE,
         }
         start = _decode_cursor(cursor) if cursor is not None else None
         users: list[dict[str, Any]] = []
-        for _ in range(_MAX_SCANS_PER_PAGE):
+        unread = self._read_per_list
+        while True:
+            request["Limit"] = min(_SCAN_PAGE, unread)
+            unread -= request["Limit"]
             if start is not None:
                 request["ExclusiveStartKey"] = start
             with _translated():
                 page = self.client.scan(**request)
+            # The last item read, which the filter may have dropped: a user, marker or record.
             start = page.get("LastEvaluatedKey")
             items = page.get("Items", [])
             for index, item in enumerate(items):
@@ -268,7 +275,8 @@ class UserStore:
                     return users, _encode_cursor(resume) if resume else None
             if start is None:
                 return users, None
-        return users, _encode_cursor(start) if start else None
+            if unread <= 0:
+                return users, _encode_cursor(start)
 
     def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
         """None when the transaction committed, else the cancellation reason of each item.
@@ -425,6 +433,7 @@ def _decode_cursor(cursor: str) -> dict[str, Any]:
     except (binascii.Error, ValueError):
         raise InvalidCursor() from None
     pk = data.get("pk") if isinstance(data, dict) else None
-    if not isinstance(pk, str) or len(data) != 1 or not (pk.startswith((USER, EMAIL))) or len(pk) > 512:
+    # A scan can stop on any item of the table, so a cursor may name any kind of key.
+    if not isinstance(pk, str) or len(data) != 1 or not pk.startswith(_KINDS) or len(pk) > 512:
         raise InvalidCursor()
     return _key(pk)

@@ -3,6 +3,8 @@
 import pytest
 
 from tests.client import ApiClient
+from users import operations
+from users.storage import UserStore
 
 
 def test_health_answers_ok_without_storage(storeless_api: ApiClient) -> None:
@@ -167,6 +169,49 @@ def test_list_pages_visit_every_user_exactly_once(api: ApiClient) -> None:
         assert pages < 10
     assert sorted(seen) == sorted(created)
     assert pages >= 3
+
+
+def _walk(api: ApiClient, limit: int, query: str = "", cursor: str | None = None) -> list[str]:
+    """The ids on every page of a list from `cursor` on, following nextCursor to the end."""
+    seen: list[str] = []
+    while True:
+        resume = f"cursor={cursor}" if cursor else ""
+        reply = api.get("/users", query="&".join(filter(None, [query, f"limit={limit}", resume])))
+        assert reply.status == 200, reply
+        seen += [user["id"] for user in reply.json["items"]]
+        cursor = reply.json["nextCursor"]
+        if cursor is None:
+            return seen
+
+
+def test_a_page_may_end_on_any_kind_of_item_and_its_cursor_is_accepted(
+    api: ApiClient, store: UserStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN users created with Idempotency-Key: the table holds users, email markers and records
+    # (one key as long as allowed, of the characters that take most room in a cursor)
+    keys = [f"k{i}" for i in range(5)] + ['"\\' * 127 + '"']
+    created = set()
+    for i, key in enumerate(keys):
+        body = {"email": f"key{i}@example.com", "name": "K", "tags": ["t"]}
+        created.add(api.post("/users", json_body=body, headers={"idempotency-key": key}).json["id"])
+    # AND list requests that read one item each, so each page ends on the next item of the table
+    monkeypatch.setattr(operations, "store", UserStore(store.table, store.client, read_per_list=1))
+
+    # WHEN the pages are walked, with a filter no user matches and without
+    # THEN every cursor is accepted, one page per item of the table, and every user is seen once
+    assert _walk(api, 5, "tag=nobody") == []
+    assert sorted(_walk(api, 5)) == sorted(created)
+    assert sorted(_walk(api, 5, "tag=t")) == sorted(created)
+
+
+@pytest.mark.parametrize("key", ["café", "tab\there", "k\u0000"], ids=["non-ascii", "tab", "nul"])
+def test_an_idempotency_key_that_is_not_printable_ascii_returns_400(
+    storeless_api: ApiClient, key: str
+) -> None:
+    body = {"email": "ana@example.com", "name": "Ana"}
+    reply = storeless_api.post("/users", json_body=body, headers={"idempotency-key": key})
+    assert reply.status == 400
+    assert reply.names("header") == {"Idempotency-Key"}
 
 
 def test_list_defaults_to_a_page_of_20(api: ApiClient) -> None:
