@@ -33,14 +33,18 @@ _FINDER = APICallPathFinder(_OPENAPI.spec)
 _PROBLEM = OAS30Validator({**SPEC["components"]["schemas"]["Problem"], "components": SPEC["components"]})
 
 
+def _below_stage(path: str, event: dict[str, Any]) -> str:
+    stage = event["requestContext"].get("stage")
+    if stage and stage != "$default" and path.startswith(f"/{stage}/"):
+        path = path[len(stage) + 1 :]
+    return path
+
+
 def _event_request(event: dict[str, Any]) -> Any:
     """The HTTP request an API Gateway event stands for, as werkzeug sees it."""
     if "requestContext" in event and "http" in event.get("requestContext", {}):
         method = event["requestContext"]["http"]["method"]
-        path = event.get("rawPath", "/")
-        stage = event["requestContext"].get("stage")
-        if stage and stage != "$default" and path.startswith(f"/{stage}/"):
-            path = path[len(stage) + 1 :]
+        path = _below_stage(event.get("rawPath", "/"), event)
         path = path.rstrip("/") or "/"  # the dispatcher serves /users/ as /users
         query = event.get("rawQueryString", "")
         headers = dict(event.get("headers") or {})
@@ -48,7 +52,10 @@ def _event_request(event: dict[str, Any]) -> Any:
             headers["cookie"] = "; ".join(event["cookies"])
     else:
         method = event["httpMethod"]
-        path = event["path"].rstrip("/") or "/"  # the dispatcher serves /users/ as /users
+        path = event["path"]
+        if event.get("version") == "1.0":  # an HTTP API's payload 1.0 keeps the stage (REST's does not)
+            path = _below_stage(path, event)
+        path = path.rstrip("/") or "/"  # the dispatcher serves /users/ as /users
         multi = event.get("multiValueQueryStringParameters") or {}
         single = event.get("queryStringParameters") or {}
         pairs = [(k, v) for k, vs in multi.items() for v in vs] or list(single.items())

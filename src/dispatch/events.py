@@ -7,12 +7,15 @@ set to 1.0) has `httpMethod`. Whatever the format, the request becomes one `Requ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from dispatch._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any
+
+_STAGE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class BadEvent(Exception):
@@ -23,8 +26,8 @@ class Request:
     """One HTTP request, whatever the event format it came in."""
 
     __slots__ = (
-        "_headers", "_raw_headers", "body", "claims", "cookies", "method", "path", "path_encoded",
-        "path_parameters", "query", "request_id", "route_key", "version",
+        "_headers", "_raw_headers", "base_path", "body", "claims", "cookies", "method", "path",
+        "path_encoded", "path_parameters", "query", "request_id", "route_key", "version",
     )  # fmt: skip
 
     def __init__(
@@ -33,6 +36,7 @@ class Request:
         version: str,
         method: str,
         path: str,
+        base_path: str = "",
         query: dict[str, list[str]],
         headers: Mapping[str, str] | None = None,
         raw_headers: Any = None,
@@ -46,6 +50,9 @@ class Request:
         self.version = version  # "2.0" or "1.0": the format to answer in
         self.method = method
         self.path = path  # without the stage prefix
+        # What the client's URL has in front of `path`: "/prod" on a named stage called on API
+        # Gateway's own host, "" on $default or a custom domain.
+        self.base_path = base_path
         self.query = query
         self._headers = headers
         self._raw_headers = raw_headers
@@ -103,6 +110,7 @@ def _from_v2(event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping
         version="2.0",
         method=_string(http.get("method"), "requestContext.http.method").upper(),
         path=_strip_stage(_string(raw_path, "rawPath"), context.get("stage")),
+        base_path=_stage_in_url(context),
         query=query,
         raw_headers=event.get("headers"),
         cookies=_parse_cookies("; ".join(cookie_list)) if cookie_list else {},
@@ -126,10 +134,15 @@ def _from_v1(event: Mapping[str, Any], context: Mapping[str, Any]) -> Request:
         query = {k: [v] for k, v in single.items()}
     resource = event.get("resource")
     method = _string(event.get("httpMethod"), "httpMethod").upper()
+    path = _string(event.get("path"), "path")
+    # An HTTP API's payload 1.0 says "version": "1.0" and keeps the stage in the path, as payload
+    # 2.0 does; a REST API's event has no version, and its path is below the stage already.
+    from_http_api = event.get("version") == "1.0"
     return Request(
         version="1.0",
         method=method,
-        path=_string(event.get("path"), "path"),
+        path=_strip_stage(path, context.get("stage")) if from_http_api else path,
+        base_path=_stage_in_url(context),
         query=query,
         headers=headers,
         cookies=_parse_cookies(headers.get("cookie", "")),
@@ -138,8 +151,7 @@ def _from_v1(event: Mapping[str, Any], context: Mapping[str, Any]) -> Request:
         if isinstance(resource, str) and "{proxy+}" not in resource
         else None,
         path_parameters=_strings(event.get("pathParameters"), "pathParameters") or None,
-        # An HTTP API's payload 1.0 says "version": "1.0"; a REST API's event has no version.
-        path_encoded=event.get("version") != "1.0",
+        path_encoded=not from_http_api,
         claims=_claims(context, "claims") or _claims(context, "jwt", "claims"),
     )
 
@@ -174,12 +186,33 @@ def _body(event: Mapping[str, Any], max_body_bytes: int) -> bytes | None:
 
 
 def _strip_stage(path: str, stage: Any) -> str:
-    # On a named stage API Gateway puts the stage in front of the path; $default has none.
+    # On a named stage an HTTP API puts the stage in front of the path; $default has none.
     if isinstance(stage, str) and stage and stage != "$default":
         prefix = f"/{stage}"
         if path == prefix or path.startswith(prefix + "/"):
-            path = path[len(prefix) :] or "/"
+            path = path[len(prefix) :]
     return path or "/"
+
+
+def _stage_in_url(context: Mapping[str, Any]) -> str:
+    """What the client's URL has in front of the spec's paths: `/prod` for a named stage called on
+    API Gateway's own host (https://{api-id}.execute-api.{region}.amazonaws.com/prod/users).
+
+    On a custom domain the URL has the domain's mapping instead, which no event states reliably,
+    and $default has nothing: both give "". Stage names are letters, digits, `-` and `_`; anything
+    else is not trusted to start a path.
+    """
+    stage = context.get("stage")
+    domain = context.get("domainName")
+    if (
+        isinstance(stage, str)
+        and stage != "$default"
+        and isinstance(domain, str)
+        and ".execute-api." in domain
+        and _STAGE_NAME.fullmatch(stage)
+    ):
+        return f"/{stage}"
+    return ""
 
 
 def _request_id(context: Mapping[str, Any]) -> str:

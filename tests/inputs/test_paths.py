@@ -59,6 +59,74 @@ def test_collection_paths_on_any_stage_answer_200(
     assert users.send(routed_event("GET", path, template, stage=stage)).status == 200
 
 
+EXECUTE_API = "r3pmxmplak.execute-api.us-east-1.amazonaws.com"  # API Gateway's own host
+CUSTOM_DOMAIN = "api.example.com"
+NEW_USER = '{"email": "staged@example.com", "name": "Ana Lima"}'
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize(
+    ("domain", "stage_in_url"),
+    [(EXECUTE_API, True), (CUSTOM_DOMAIN, False)],
+    ids=["execute-api", "custom-domain"],
+)
+def test_created_user_location_is_the_path_the_client_can_follow(
+    users: ApiClient, stage: str, domain: str, stage_in_url: bool
+) -> None:
+    # GIVEN a create sent through the stage: on API Gateway's own host the client's URL is
+    # https://host/{stage}/users; on a custom domain the stage is not in it
+    event = routed_event("POST", "/users", "/users", stage=stage, headers=JSON, body=NEW_USER)
+    event["requestContext"]["domainName"] = domain
+    # WHEN it is served
+    reply = users.send(event)
+    # THEN Location is the new user's path as the client's URL has it
+    assert reply.status == 201, reply
+    prefix = f"/{stage}" if stage_in_url and stage != "$default" else ""
+    assert reply.headers["location"] == f"{prefix}/users/{reply.json['id']}"
+    fetched = users.send(
+        routed_event("GET", reply.headers["location"].removeprefix(prefix), None, stage=stage)
+    )
+    assert fetched.json == reply.json
+
+
+@pytest.mark.parametrize("domain", [EXECUTE_API, CUSTOM_DOMAIN], ids=["execute-api", "custom-domain"])
+def test_http_api_payload_1_0_on_a_named_stage_routes_below_the_stage(users: ApiClient, domain: str) -> None:
+    # GIVEN an HTTP API integration in payload 1.0: its path keeps the stage (a REST API's does not)
+    event = rest_event("POST", "/prod/users", headers=JSON, body=NEW_USER)
+    event["version"] = "1.0"
+    event["requestContext"].update(stage="prod", path="/prod/users", domainName=domain)
+    # WHEN it is served THEN it is the create operation, and Location is what the client can follow
+    reply = users.send(event)
+    assert reply.status == 201, reply
+    prefix = "/prod" if domain == EXECUTE_API else ""
+    assert reply.headers["location"] == f"{prefix}/users/{reply.json['id']}"
+
+
+@pytest.mark.parametrize(
+    ("domain", "prefix"), [(EXECUTE_API, "/prod"), (CUSTOM_DOMAIN, "")], ids=["execute-api", "custom-domain"]
+)
+def test_rest_api_location_has_the_stage_only_where_the_url_has_it(
+    users: ApiClient, domain: str, prefix: str
+) -> None:
+    # GIVEN a REST API event, whose path is below the stage
+    event = rest_event("POST", "/users", headers=JSON, body=NEW_USER)
+    event["requestContext"].update(stage="prod", path=f"{prefix}/users", domainName=domain)
+    # WHEN it is served THEN Location starts with the stage only on API Gateway's own host
+    reply = users.send(event)
+    assert reply.status == 201, reply
+    assert reply.headers["location"] == f"{prefix}/users/{reply.json['id']}"
+
+
+@pytest.mark.parametrize("stage", ["/evil.example", "a/b", "\\evil", "pro d", ""], ids=repr)
+def test_a_stage_name_api_gateway_cannot_have_never_starts_location(users: ApiClient, stage: str) -> None:
+    event = routed_event("POST", "/users", "/users", headers=JSON, body=NEW_USER)
+    event["requestContext"]["stage"] = stage
+    reply = users.send(event)
+    assert reply.status == 201, reply
+    assert reply.headers["location"] == f"/users/{reply.json['id']}"
+
+
 TRAILING = [
     pytest.param("/health", id="health"),
     pytest.param("/users", id="users"),
