@@ -118,7 +118,7 @@ class UserStore:
         ]
         if remember is not None:
             record = {
-                "pk": {"S": IDEMPOTENCY + remember["key"]},
+                "pk": {"S": _record_key(remember["key"])},
                 "kind": {"S": "idempotency"},
                 "fingerprint": {"S": remember["fingerprint"]},
                 "response": {"S": json.dumps(remember["response"], separators=(",", ":"))},
@@ -138,7 +138,7 @@ class UserStore:
         """The unexpired idempotency record for `key`: its `fingerprint` and `response`."""
         with _translated():
             found = self.client.get_item(
-                TableName=self.table, Key=_key(IDEMPOTENCY + key), ConsistentRead=True
+                TableName=self.table, Key=_key(_record_key(key)), ConsistentRead=True
             )
         item = found.get("Item")
         # Whole seconds, as the condition that lets a create replace an expired record compares.
@@ -413,6 +413,17 @@ def _from_item(item: dict[str, Any]) -> dict[str, Any]:
 
     deserialise = TypeDeserializer().deserialize
     return {name: deserialise(value) for name, value in item.items() if name not in ("pk", "kind")}
+
+
+def _record_key(idempotency_key: str) -> str:
+    """An idempotency record's key: a digest of the client's key, never the key itself.
+
+    A list's cursor is the key of the item its scan stopped on, which can be a record; a client's
+    Idempotency-Key must not reach other clients that way.
+    """
+    import hashlib  # noqa: PLC0415 - creates with a key only
+
+    return IDEMPOTENCY + hashlib.sha256(idempotency_key.encode()).hexdigest()
 
 
 def _encode_cursor(key: dict[str, Any]) -> str:

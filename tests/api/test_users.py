@@ -1,5 +1,8 @@
 """The Users API end to end through the Lambda handler, on moto and on DynamoDB Local."""
 
+import base64
+import json
+
 import pytest
 
 from tests.client import ApiClient
@@ -171,9 +174,11 @@ def test_list_pages_visit_every_user_exactly_once(api: ApiClient) -> None:
     assert pages >= 3
 
 
-def _walk(api: ApiClient, limit: int, query: str = "", cursor: str | None = None) -> list[str]:
-    """The ids on every page of a list from `cursor` on, following nextCursor to the end."""
+def _walk(api: ApiClient, limit: int, query: str = "") -> tuple[list[str], list[str]]:
+    """The ids on every page of a list, following nextCursor to the end, and the cursors given."""
     seen: list[str] = []
+    cursors: list[str] = []
+    cursor = None
     while True:
         resume = f"cursor={cursor}" if cursor else ""
         reply = api.get("/users", query="&".join(filter(None, [query, f"limit={limit}", resume])))
@@ -181,27 +186,37 @@ def _walk(api: ApiClient, limit: int, query: str = "", cursor: str | None = None
         seen += [user["id"] for user in reply.json["items"]]
         cursor = reply.json["nextCursor"]
         if cursor is None:
-            return seen
+            return seen, cursors
+        cursors.append(cursor)
+
+
+def _cursor_text(cursor: str) -> str:
+    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
 
 
 def test_a_page_may_end_on_any_kind_of_item_and_its_cursor_is_accepted(
     api: ApiClient, store: UserStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN users created with Idempotency-Key: the table holds users, email markers and records
-    # (one key as long as allowed, of the characters that take most room in a cursor)
-    keys = [f"k{i}" for i in range(5)] + ['"\\' * 127 + '"']
+    keys = [f"secret-{i}" for i in range(5)] + ['"\\' * 127 + '"']
     created = set()
     for i, key in enumerate(keys):
         body = {"email": f"key{i}@example.com", "name": "K", "tags": ["t"]}
         created.add(api.post("/users", json_body=body, headers={"idempotency-key": key}).json["id"])
+    items_in_table = 3 * len(keys)
     # AND list requests that read one item each, so each page ends on the next item of the table
     monkeypatch.setattr(operations, "store", UserStore(store.table, store.client, read_per_list=1))
 
     # WHEN the pages are walked, with a filter no user matches and without
-    # THEN every cursor is accepted, one page per item of the table, and every user is seen once
-    assert _walk(api, 5, "tag=nobody") == []
-    assert sorted(_walk(api, 5)) == sorted(created)
-    assert sorted(_walk(api, 5, "tag=t")) == sorted(created)
+    for query, expected in (("tag=nobody", set()), ("", created), ("tag=t", created)):
+        seen, cursors = _walk(api, 5, query)
+        # THEN every cursor is accepted, every user is seen once, a page ends on each item in turn
+        assert sorted(seen) == sorted(expected)
+        assert len(cursors) >= items_in_table - 1
+        # AND no cursor gives away another client's Idempotency-Key
+        texts = [_cursor_text(cursor) for cursor in cursors]
+        assert any(text.startswith('{"pk":"IDEMPOTENCY#') for text in texts)
+        assert not [key for key in keys for text in texts if key in text or json.dumps(key)[1:-1] in text]
 
 
 @pytest.mark.parametrize("key", ["café", "tab\there", "k\u0000"], ids=["non-ascii", "tab", "nul"])
