@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 _STAGE_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_AWS_HOSTS = (".amazonaws.com", ".amazonaws.com.cn")  # .cn: the China regions
 
 
 class BadEvent(Exception):
@@ -209,6 +210,7 @@ def _stage_in_url(context: Mapping[str, Any]) -> str:
         and stage != "$default"
         and isinstance(domain, str)
         and ".execute-api." in domain
+        and domain.endswith(_AWS_HOSTS)
         and _STAGE_NAME.fullmatch(stage)
     ):
         return f"/{stage}"

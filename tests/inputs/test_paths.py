@@ -61,6 +61,7 @@ def test_collection_paths_on_any_stage_answer_200(
 
 EXECUTE_API = "r3pmxmplak.execute-api.us-east-1.amazonaws.com"  # API Gateway's own host
 CUSTOM_DOMAIN = "api.example.com"
+LOOKALIKE = "r3pmxmplak.execute-api.us-east-1.amazonaws.com.example.net"  # a custom domain too
 NEW_USER = '{"email": "staged@example.com", "name": "Ana Lima"}'
 JSON = {"content-type": "application/json"}
 
@@ -68,8 +69,8 @@ JSON = {"content-type": "application/json"}
 @pytest.mark.parametrize("stage", STAGES)
 @pytest.mark.parametrize(
     ("domain", "stage_in_url"),
-    [(EXECUTE_API, True), (CUSTOM_DOMAIN, False)],
-    ids=["execute-api", "custom-domain"],
+    [(EXECUTE_API, True), (CUSTOM_DOMAIN, False), (LOOKALIKE, False)],
+    ids=["execute-api", "custom-domain", "custom-domain-like-execute-api"],
 )
 def test_created_user_location_is_the_path_the_client_can_follow(
     users: ApiClient, stage: str, domain: str, stage_in_url: bool
