@@ -329,18 +329,19 @@ def _not_served(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
 
 
 def _reloader_excludes() -> list[str]:
-    """Directories the watchdog reloader must not watch.
+    """What the watchdog reloader must not watch.
 
     werkzeug watches every directory on sys.path recursively, and the project root is on it. Under
     the root lie the virtualenvs and node_modules, thousands of directories: watching them floods
     inotify, whose overflow recovery walks them again, and the reloader spins at 100% CPU. So the
     root itself and the interpreter's prefixes are left out; src/ and local/ are still watched
     because modules were imported from them, and openapi.yaml is watched by `_watch_openapi_yaml`.
+
+    The generated validators are left out too: they are rewritten file by file, and a restart on
+    the first would serve a half-written set, then restart again on the next, dropping requests.
+    src/openapi.json, written after them, restarts the server once per change of the spec.
     """
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    # The generated validators are rewritten file by file, before src/openapi.json: restarting on
-    # the first of them would serve a half-written set, and restart again on the next one (dropping
-    # requests in flight). The JSON copy, written last, restarts the server once per change.
     generated = f"{spec.VALIDATORS}/*"
     return [str(ROOT), generated, *(f"{prefix}*" for prefix in sorted(prefixes))]
 

@@ -153,8 +153,8 @@ class SchemaCheck:
         # get 100,000 entries back (nor a response past Lambda's 6 MB), so the rest are counted.
         violations: list[Violation] = []
         unlisted = 0
-        for each in errors:
-            listed, count = self._violations(each, MAX_LISTED - len(violations))
+        for schema_error in errors:
+            listed, count = self._violations(schema_error, MAX_LISTED - len(violations))
             violations += listed
             unlisted += count - len(listed)
         if unlisted:
@@ -182,7 +182,7 @@ class SchemaCheck:
             prefix = f"{error.name} "
             text = message[len(prefix) :] if message.startswith(prefix) else message
             return [self._violation(where, text)], 1
-        listed = [self._violation(_join(where, n), message) for n in members[: max(room, 0)]]
+        listed = [self._violation(_join(where, n), message) for n in members[:room]]
         return listed, len(members)
 
     def _violation(self, where: str, message: str) -> Violation:
