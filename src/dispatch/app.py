@@ -253,8 +253,8 @@ class Api:
                 operation_id = operation.operation_id
                 arguments = operation.arguments(request, path_values, self._max_body)
                 status, headers, body = operation.respond(operation.function(**arguments))
-                if request.base_path:
-                    _below_base_path(headers, request.base_path)
+                if headers:
+                    _below_base_path(headers, request)
         except HttpProblem as problem:
             if problem.status >= 500:
                 # Not the client's fault (storage throttled or unreachable): say what happened.
@@ -350,7 +350,7 @@ def _request_id(context: Any) -> str:
     return str(uuid.uuid4())
 
 
-def _below_base_path(headers: dict[str, str | list[str]], base_path: str) -> None:
+def _below_base_path(headers: dict[str, str | list[str]], request: Request) -> None:
     """A Location the function gave as a path from the API's root, made a path from the host's.
 
     A function cannot know the stage it is served on; the client's URL has it in front of the paths
@@ -358,7 +358,7 @@ def _below_base_path(headers: dict[str, str | list[str]], base_path: str) -> Non
     """
     for name, value in headers.items():
         if name.lower() == "location" and isinstance(value, str) and value[:1] == "/" and value[1:2] != "/":
-            headers[name] = base_path + value
+            headers[name] = request.base_path + value
 
 
 def _raw_value(param: Parameter, request: Request, path_values: Mapping[str, str]) -> list[str] | None:

@@ -27,7 +27,7 @@ class Request:
     """One HTTP request, whatever the event format it came in."""
 
     __slots__ = (
-        "_headers", "_raw_headers", "base_path", "body", "claims", "cookies", "method", "path",
+        "_context", "_headers", "_raw_headers", "body", "claims", "cookies", "method", "path",
         "path_encoded", "path_parameters", "query", "request_id", "route_key", "version",
     )  # fmt: skip
 
@@ -37,7 +37,7 @@ class Request:
         version: str,
         method: str,
         path: str,
-        base_path: str = "",
+        context: Mapping[str, Any] | None = None,
         query: dict[str, list[str]],
         headers: Mapping[str, str] | None = None,
         raw_headers: Any = None,
@@ -51,9 +51,7 @@ class Request:
         self.version = version  # "2.0" or "1.0": the format to answer in
         self.method = method
         self.path = path  # without the stage prefix
-        # What the client's URL has in front of `path`: "/prod" on a named stage called on API
-        # Gateway's own host, "" on $default or a custom domain.
-        self.base_path = base_path
+        self._context = context  # the event's requestContext
         self.query = query
         self._headers = headers
         self._raw_headers = raw_headers
@@ -73,6 +71,12 @@ class Request:
         if self._headers is None:
             self._headers = _lower_case_names(self._raw_headers)
         return self._headers
+
+    @property
+    def base_path(self) -> str:
+        """What the client's URL has in front of `path`: "/prod" on a named stage called on API
+        Gateway's own host, "" on $default or a custom domain. Worked out only when asked for."""
+        return _stage_in_url(self._context) if self._context is not None else ""
 
 
 def parse_event(event: Any, max_body_bytes: int) -> Request:
@@ -111,7 +115,7 @@ def _from_v2(event: Mapping[str, Any], context: Mapping[str, Any], http: Mapping
         version="2.0",
         method=_string(http.get("method"), "requestContext.http.method").upper(),
         path=_strip_stage(_string(raw_path, "rawPath"), context.get("stage")),
-        base_path=_stage_in_url(context),
+        context=context,
         query=query,
         raw_headers=event.get("headers"),
         cookies=_parse_cookies("; ".join(cookie_list)) if cookie_list else {},
@@ -143,7 +147,7 @@ def _from_v1(event: Mapping[str, Any], context: Mapping[str, Any]) -> Request:
         version="1.0",
         method=method,
         path=_strip_stage(path, context.get("stage")) if from_http_api else path,
-        base_path=_stage_in_url(context),
+        context=context,
         query=query,
         headers=headers,
         cookies=_parse_cookies(headers.get("cookie", "")),
